@@ -1,0 +1,91 @@
+//! Every `dosm_rag.*` setting, in one place.
+
+use std::ffi::CString;
+use std::path::PathBuf;
+
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+
+/// Directory with model.onnx, tokenizer.json and MODEL_VERSION. Empty: the installed assets.
+pub static MODEL_DIR: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+/// Path of libonnxruntime.so. Empty: the copy installed with the model assets.
+pub static ORT_LIBRARY: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static INFERENCE_THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
+pub static EMBED_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(32);
+
+pub fn init() {
+    // Paths name files the server process will open: only superusers may change them.
+    GucRegistry::define_string_guc(
+        c"dosm_rag.model_dir",
+        c"Directory holding model.onnx, tokenizer.json and MODEL_VERSION.",
+        c"Empty means the assets installed by scripts/setup.sh under $sharedir/extension/dosm_rag.",
+        &MODEL_DIR,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"dosm_rag.onnxruntime_library",
+        c"Path of the ONNX Runtime shared library (libonnxruntime.so).",
+        c"Empty means the copy installed with the model assets. The library is loaded once per backend; a change takes effect in new sessions.",
+        &ORT_LIBRARY,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"dosm_rag.inference_threads",
+        c"ONNX Runtime intra-op threads per backend.",
+        c"1 (the default) runs inference on the backend's own thread, with no thread pool. A change reloads the model in this session.",
+        &INFERENCE_THREADS,
+        1,
+        64,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"dosm_rag.embed_batch_size",
+        c"Texts per ONNX Runtime call in embed_texts().",
+        c"",
+        &EMBED_BATCH_SIZE,
+        1,
+        1024,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+}
+
+/// `$sharedir/extension/dosm_rag`, where scripts/setup.sh installs the model assets.
+pub fn default_asset_dir() -> PathBuf {
+    let mut buf = [0 as std::ffi::c_char; pgrx::pg_sys::MAXPGPATH as usize];
+    // SAFETY: my_exec_path is set at process start; get_share_path writes at most MAXPGPATH bytes.
+    let share = unsafe {
+        pgrx::pg_sys::get_share_path(
+            std::ptr::addr_of!(pgrx::pg_sys::my_exec_path).cast(),
+            buf.as_mut_ptr(),
+        );
+        std::ffi::CStr::from_ptr(buf.as_ptr())
+    };
+    PathBuf::from(share.to_string_lossy().into_owned()).join("extension/dosm_rag")
+}
+
+fn path_setting(setting: &GucSetting<Option<CString>>) -> Option<PathBuf> {
+    setting
+        .get()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.trim().is_empty())
+        .map(PathBuf::from)
+}
+
+pub fn model_dir() -> PathBuf {
+    path_setting(&MODEL_DIR).unwrap_or_else(default_asset_dir)
+}
+
+pub fn ort_library() -> PathBuf {
+    path_setting(&ORT_LIBRARY).unwrap_or_else(|| default_asset_dir().join("libonnxruntime.so"))
+}
+
+pub fn inference_threads() -> usize {
+    INFERENCE_THREADS.get().max(1) as usize
+}
+
+pub fn embed_batch_size() -> usize {
+    EMBED_BATCH_SIZE.get().max(1) as usize
+}

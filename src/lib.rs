@@ -1,0 +1,35 @@
+//! dosm_rag: question answering over official statistics inside PostgreSQL.
+//!
+//! This crate is the Postgres layer only: settings ([`guc`]), the SQL functions ([`api`]), error
+//! mapping ([`errors`]) and pgvector values ([`vector`]). The work is done by `dosm_rag_core`.
+
+use pgrx::prelude::*;
+
+mod api;
+mod errors;
+mod guc;
+mod model;
+mod vector;
+
+pgrx::pg_module_magic!(name, version);
+
+/// Registers settings only. The model is loaded lazily in each backend, never here: `_PG_init`
+/// may run in the postmaster (shared_preload_libraries), and ONNX Runtime must not start there.
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    guc::init();
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

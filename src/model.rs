@@ -1,0 +1,69 @@
+//! The per-backend model: loaded lazily on first use (never in `_PG_init` or the postmaster, as
+//! ONNX Runtime does not survive a fork after it has started), reloaded when its settings change.
+
+use std::cell::RefCell;
+use std::mem::ManuallyDrop;
+
+use dosm_rag_core::embed::{self, Config, Embedder};
+
+use crate::errors::OrRaise;
+use crate::guc;
+
+thread_local! {
+    // ManuallyDrop: no destructor runs at backend exit, so ONNX Runtime is never torn down while
+    // the process is already exiting; the OS reclaims everything.
+    static EMBEDDER: ManuallyDrop<RefCell<Option<Embedder>>> = const { ManuallyDrop::new(RefCell::new(None)) };
+}
+
+/// The configuration the current settings ask for.
+pub fn wanted_config() -> Config {
+    Config {
+        model_dir: guc::model_dir(),
+        ort_library: guc::ort_library(),
+        intra_threads: guc::inference_threads(),
+    }
+}
+
+fn is_current(loaded: &Config, wanted: &Config) -> bool {
+    // The ONNX Runtime library cannot be swapped inside a process, so a changed library path
+    // alone does not force a reload; it applies to new sessions (model_info shows what is loaded).
+    loaded.model_dir == wanted.model_dir && loaded.intra_threads == wanted.intra_threads
+}
+
+/// Run `f` with this backend's model, loading it first if needed. Load failures are ERRORs; the
+/// next call tries again, so fixing the assets needs no reconnect.
+pub fn with_embedder<R>(f: impl FnOnce(&mut Embedder) -> R) -> R {
+    EMBEDDER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let wanted = wanted_config();
+        if !slot.as_ref().is_some_and(|e| is_current(e.config(), &wanted)) {
+            *slot = None;
+            *slot = Some(Embedder::load(&wanted).or_raise());
+        }
+        f(slot.as_mut().expect("loaded above"))
+    })
+}
+
+/// What `model_info()` reports about the model loaded in this backend, if any.
+pub struct Loaded {
+    pub version: String,
+    pub load_ms: f64,
+    pub config: Config,
+}
+
+pub fn loaded() -> Option<Loaded> {
+    EMBEDDER.with(|cell| {
+        cell.borrow().as_ref().map(|e| Loaded {
+            version: e.version().to_string(),
+            load_ms: e.load_ms(),
+            config: e.config().clone(),
+        })
+    })
+}
+
+/// The version recorded with the assets on disk (without loading the model), if readable.
+pub fn installed_version() -> Option<String> {
+    std::fs::read_to_string(guc::model_dir().join(embed::VERSION_FILE))
+        .ok()
+        .map(|s| s.trim().to_string())
+}
