@@ -26,9 +26,12 @@ fn embed_texts(texts: Array<&str>) -> VectorArray {
     let texts: Vec<Option<&str>> = texts.iter().collect();
     let batch = guc::embed_batch_size();
     VectorArray(
-        model::with_embedder(|e| e.embed_batch(&texts, batch, || {
-            pgrx::check_for_interrupts!();
-        })).or_raise(),
+        model::with_embedder(|e| {
+            e.embed_batch(&texts, batch, || {
+                pgrx::check_for_interrupts!();
+            })
+        })
+        .or_raise(),
     )
 }
 

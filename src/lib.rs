@@ -13,6 +13,12 @@ mod vector;
 
 pgrx::pg_module_magic!(name, version);
 
+// The functions are for every role (EXECUTE is PUBLIC by default); the schema must be usable too.
+pgrx::extension_sql!(
+    "GRANT USAGE ON SCHEMA dosm_rag TO PUBLIC;",
+    name = "grant_usage"
+);
+
 /// Registers settings only. The model is loaded lazily in each backend, never here: `_PG_init`
 /// may run in the postmaster (shared_preload_libraries), and ONNX Runtime must not start there.
 #[pg_guard]
@@ -22,7 +28,10 @@ pub extern "C-unwind" fn _PG_init() {
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
-mod tests;
+mod tests {
+    // #[pg_schema] needs an inline module; the tests live in their own file.
+    include!("pg_tests.rs");
+}
 
 /// Required by `cargo pgrx test`.
 #[cfg(test)]

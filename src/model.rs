@@ -36,7 +36,10 @@ pub fn with_embedder<R>(f: impl FnOnce(&mut Embedder) -> R) -> R {
     EMBEDDER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let wanted = wanted_config();
-        if !slot.as_ref().is_some_and(|e| is_current(e.config(), &wanted)) {
+        if !slot
+            .as_ref()
+            .is_some_and(|e| is_current(e.config(), &wanted))
+        {
             *slot = None;
             *slot = Some(Embedder::load(&wanted).or_raise());
         }

@@ -26,7 +26,9 @@ fn to_datum(values: &[f32]) -> pg_sys::Datum {
     unsafe {
         let ptr = pg_sys::palloc0(size).cast::<u8>();
         pgrx::set_varsize_4b(ptr.cast(), size as i32);
-        ptr.add(pg_sys::VARHDRSZ).cast::<i16>().write(values.len() as i16);
+        ptr.add(pg_sys::VARHDRSZ)
+            .cast::<i16>()
+            .write(values.len() as i16);
         std::ptr::copy_nonoverlapping(values.as_ptr(), ptr.add(HEADER).cast::<f32>(), values.len());
         pg_sys::Datum::from(ptr)
     }

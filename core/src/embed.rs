@@ -59,12 +59,9 @@ fn runtime(library: &Path) -> Result<&'static Runtime> {
     };
     // A failed load is not cached by ort: a later call with a good path loads normally.
     let builder = ort::init_from(library).map_err(|e| invalid(e.to_string()))?;
-    let env = builder
-        .with_name("dosm_rag")
-        .with_telemetry(false)
-        .build()
+    let env = with_signals_blocked(|| builder.with_name("dosm_rag").with_telemetry(false).build())
         .map_err(|e| invalid(e.to_string()))?;
-    let version = ort_version();
+    let version = ort_version(library);
     Ok(RUNTIME.get_or_init(|| Runtime {
         env,
         library: library.to_path_buf(),
@@ -72,13 +69,16 @@ fn runtime(library: &Path) -> Result<&'static Runtime> {
     }))
 }
 
-/// The loaded library's version, from its build string ("... git-branch=rel-1.31.1, ...").
-fn ort_version() -> String {
-    ort::info()
-        .split(',')
-        .find_map(|part| part.trim().strip_prefix("git-branch=rel-"))
-        .unwrap_or("unknown")
-        .to_string()
+/// The library's version, from its real file name (`libonnxruntime.so.1.31.1`): with dynamic loading,
+/// ort exposes only the build string, whose branch field is not a version.
+fn ort_version(library: &Path) -> String {
+    std::fs::canonicalize(library)
+        .ok()
+        .and_then(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            name.split_once(".so.").map(|(_, v)| v.to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// Path of the ONNX Runtime library loaded in this process, if any.
@@ -115,7 +115,8 @@ impl Embedder {
         let model_path = config.model_dir.join(MODEL_FILE);
         std::fs::metadata(&model_path).map_err(|e| Error::from_io("model file", &model_path, e))?;
         // Open it now so a permission problem is reported as such, not as a parse error.
-        std::fs::File::open(&model_path).map_err(|e| Error::from_io("model file", &model_path, e))?;
+        std::fs::File::open(&model_path)
+            .map_err(|e| Error::from_io("model file", &model_path, e))?;
         let version = model_version(&config.model_dir)?;
         let rt = runtime(&config.ort_library)?;
 
@@ -124,7 +125,9 @@ impl Embedder {
             path: model_path.clone(),
             detail,
         };
-        let session = build_session(&rt.env, &model_path, config.intra_threads).map_err(invalid)?;
+        let session =
+            with_signals_blocked(|| build_session(&rt.env, &model_path, config.intra_threads))
+                .map_err(invalid)?;
 
         let names: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         for required in ["input_ids", "attention_mask"] {
@@ -253,7 +256,11 @@ impl Embedder {
     }
 }
 
-fn build_session(env: &Environment, model: &Path, intra_threads: usize) -> std::result::Result<Session, String> {
+fn build_session(
+    env: &Environment,
+    model: &Path,
+    intra_threads: usize,
+) -> std::result::Result<Session, String> {
     let s = |e: ort::Error<_>| e.to_string();
     Session::builder(env)
         .map_err(|e| e.to_string())?
@@ -269,6 +276,29 @@ fn build_session(env: &Environment, model: &Path, intra_threads: usize) -> std::
         .map_err(s)?
         .commit_from_file(model)
         .map_err(|e| e.to_string())
+}
+
+/// Run `f` with every signal blocked in the calling thread, so that any thread ONNX Runtime starts
+/// meanwhile (its environment keeps one housekeeping thread; a session with more than one
+/// intra-op thread keeps a pool) inherits a fully blocked mask. Signals then always reach the
+/// thread that owns them: in Postgres, the backend's main thread with its handlers.
+fn with_signals_blocked<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(libc::sigset_t);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: restores the mask saved below.
+            unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+        }
+    }
+    // SAFETY: plain POSIX calls on stack-allocated sigset_t values.
+    let _restore = unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        Restore(old)
+    };
+    f()
 }
 
 fn tensor<'a>(shape: [usize; 2], values: &'a [i64]) -> Result<TensorRef<'a, i64>> {
@@ -325,7 +355,8 @@ fn load_tokenizer(path: &Path) -> Result<Tokenizer> {
 /// more than the whole first call's budget, so the recorded value is trusted.
 fn model_version(dir: &Path) -> Result<String> {
     let path = dir.join(VERSION_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::from_io("model version file", &path, e))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::from_io("model version file", &path, e))?;
     let version = text.trim();
     if !version.starts_with(MODEL_NAME) || version.len() > 100 {
         return Err(Error::AssetInvalid {

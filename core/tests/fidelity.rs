@@ -22,7 +22,10 @@ struct Case {
 }
 
 fn reference() -> Reference {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/minilm_reference.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/minilm_reference.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("fixture json")
 }
 
@@ -30,7 +33,10 @@ fn model_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("DOSM_RAG_MODEL_DIR") {
         return dir.into();
     }
-    let out = Command::new("pg_config").arg("--sharedir").output().expect("pg_config on PATH");
+    let out = Command::new("pg_config")
+        .arg("--sharedir")
+        .output()
+        .expect("pg_config on PATH");
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("extension/dosm_rag")
 }
 
@@ -45,7 +51,11 @@ fn embedder() -> Embedder {
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum();
     let na: f64 = a.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     dot / (na * nb)
@@ -55,30 +65,52 @@ fn cosine(a: &[f32], b: &[f32]) -> f64 {
 fn every_reference_case_matches_sentence_transformers() {
     let reference = reference();
     assert_eq!(reference.max_seq_length, MAX_TOKENS);
-    assert!(reference.cases.iter().any(|c| c.n_tokens_untruncated > MAX_TOKENS), "fixture must test truncation");
+    assert!(
+        reference
+            .cases
+            .iter()
+            .any(|c| c.n_tokens_untruncated > MAX_TOKENS),
+        "fixture must test truncation"
+    );
     let mut e = embedder();
     let mut worst = (1.0f64, String::new());
     for case in &reference.cases {
         let v = e.embed(&case.text).unwrap();
         assert_eq!(v.len(), DIMENSIONS);
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        assert!((norm - 1.0).abs() < 1e-5, "not unit length ({norm}) for {:?}", case.text);
+        assert!(
+            (norm - 1.0).abs() < 1e-5,
+            "not unit length ({norm}) for {:?}",
+            case.text
+        );
         let tokens = e.encode(&case.text).unwrap().len();
-        assert_eq!(tokens, case.n_tokens_untruncated.min(MAX_TOKENS), "token count for {:?}", case.text);
+        assert_eq!(
+            tokens,
+            case.n_tokens_untruncated.min(MAX_TOKENS),
+            "token count for {:?}",
+            case.text
+        );
         let cos = cosine(&v, &case.embedding);
         if cos < worst.0 {
             worst = (cos, case.text.chars().take(40).collect());
         }
         assert!(cos >= 0.9999, "cosine {cos} < 0.9999 for {:?}", case.text);
     }
-    println!("min cosine to sentence-transformers: {:.7} ({:?})", worst.0, worst.1);
+    println!(
+        "min cosine to sentence-transformers: {:.7} ({:?})",
+        worst.0, worst.1
+    );
 }
 
 #[test]
 fn batch_equals_single_in_order_with_nones() {
     let reference = reference();
     let mut e = embedder();
-    let mut texts: Vec<Option<&str>> = reference.cases.iter().map(|c| Some(c.text.as_str())).collect();
+    let mut texts: Vec<Option<&str>> = reference
+        .cases
+        .iter()
+        .map(|c| Some(c.text.as_str()))
+        .collect();
     texts.insert(3, None);
     texts.push(None);
     let mut checks = 0;
@@ -90,8 +122,15 @@ fn batch_equals_single_in_order_with_nones() {
                 (None, None) => {}
                 (Some(t), Some(b)) => {
                     let single = e.embed(t).unwrap();
-                    let diff = single.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
-                    assert!(diff <= 1e-6, "batch({batch_size}) differs from single by {diff} for {t:?}");
+                    let diff = single
+                        .iter()
+                        .zip(b)
+                        .map(|(x, y)| (x - y).abs())
+                        .fold(0f32, f32::max);
+                    assert!(
+                        diff <= 1e-6,
+                        "batch({batch_size}) differs from single by {diff} for {t:?}"
+                    );
                 }
                 _ => panic!("NULL handling broken for {t:?}"),
             }
@@ -105,7 +144,12 @@ fn batch_equals_single_in_order_with_nones() {
 fn huge_text_is_truncated_like_the_full_tokenization() {
     let e = embedder();
     let reference = reference();
-    let long = &reference.cases.iter().max_by_key(|c| c.n_tokens_untruncated).unwrap().text;
+    let long = &reference
+        .cases
+        .iter()
+        .max_by_key(|c| c.n_tokens_untruncated)
+        .unwrap()
+        .text;
     // ~1 MB of real words: the prefix shortcut must give the tokenizer's own truncated result.
     let huge = long.repeat(1_000_000 / long.len() + 1);
     let fast = e.encode(&huge).unwrap();
@@ -129,7 +173,10 @@ fn bad_assets_are_errors_not_panics() {
         intra_threads: 1,
     })
     .unwrap_err();
-    assert!(matches!(missing, dosm_rag_core::Error::AssetMissing { .. }), "{missing}");
+    assert!(
+        matches!(missing, dosm_rag_core::Error::AssetMissing { .. }),
+        "{missing}"
+    );
 
     let tmp = std::env::temp_dir().join(format!("dosm_rag_core_test_{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
@@ -143,7 +190,16 @@ fn bad_assets_are_errors_not_panics() {
         intra_threads: 1,
     })
     .unwrap_err();
-    assert!(matches!(truncated, dosm_rag_core::Error::AssetInvalid { what: "model file", .. }), "{truncated}");
+    assert!(
+        matches!(
+            truncated,
+            dosm_rag_core::Error::AssetInvalid {
+                what: "model file",
+                ..
+            }
+        ),
+        "{truncated}"
+    );
 
     std::fs::write(tmp.join("tokenizer.json"), b"{ not json").unwrap();
     let tok = Embedder::load(&Config {
@@ -152,6 +208,15 @@ fn bad_assets_are_errors_not_panics() {
         intra_threads: 1,
     })
     .unwrap_err();
-    assert!(matches!(tok, dosm_rag_core::Error::AssetInvalid { what: "tokenizer", .. }), "{tok}");
+    assert!(
+        matches!(
+            tok,
+            dosm_rag_core::Error::AssetInvalid {
+                what: "tokenizer",
+                ..
+            }
+        ),
+        "{tok}"
+    );
     std::fs::remove_dir_all(&tmp).unwrap();
 }

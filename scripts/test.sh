@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Every test, against real components: the core with the real model (cargo test), the extension
+# inside a real Postgres 15 with real pgvector (cargo pgrx test), SQL golden tests (pg_regress) and
+# client tests on a project-local cluster. Installs what it needs first (scripts/setup.sh).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=scripts/common.sh
+source scripts/common.sh
+
+bash scripts/setup.sh
+
+export DOSM_RAG_PORT=${DOSM_RAG_TEST_PORT:-55433}
+export DOSM_RAG_PGDATA=${DOSM_RAG_TEST_PGDATA:-$ROOT/target/test-pgdata}
+passed=0
+failed=0
+suite() { # name, command...
+  local name=$1
+  shift
+  step "test suite: $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    printf '    FAILED: %s\n' "$name"
+  fi
+}
+
+core_tests() { cargo test -p dosm_rag_core --release -- --nocapture; }
+
+pgrx_tests() {
+  local pgdata="$ROOT/target/pgrx-pgdata"
+  if [ "$(id -u)" -eq 0 ]; then
+    mkdir -p "$pgdata" && chown postgres: "$pgdata"
+    cargo pgrx test pg15 --runas postgres --pgdata "$pgdata"
+  else
+    cargo pgrx test pg15
+  fi
+}
+
+install_release() { cargo pgrx install --release --pg-config "$(command -v pg_config)" >/dev/null; }
+
+regress() {
+  local pgr
+  pgr="$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress"
+  local port=$DOSM_RAG_PORT user
+  user=$(scripts/db.sh url | sed -E 's|postgresql://([^@]+)@.*|\1|')
+  scripts/db.sh psql -q -c "DROP DATABASE IF EXISTS dosm_rag_regress" -c "CREATE DATABASE dosm_rag_regress"
+  mkdir -p target/regress
+  local tests
+  tests=$(cd tests/pg_regress/sql && ls ./*.sql | sed 's|^\./||; s|\.sql$||' | grep -v '^setup$' | sort)
+  # shellcheck disable=SC2086
+  "$pgr" --use-existing --host=127.0.0.1 --port="$port" --user="$user" \
+    --inputdir=tests/pg_regress --outputdir=target/regress --dbname=dosm_rag_regress setup $tests || {
+    cat target/regress/regression.diffs 2>/dev/null | head -100
+    return 1
+  }
+}
+
+client() { bash tests/client/run.sh; }
+
+suite "core (cargo test)" core_tests
+suite "extension (cargo pgrx test)" pgrx_tests
+step "install release build and start a test cluster on port $DOSM_RAG_PORT"
+install_release
+scripts/db.sh stop >/dev/null 2>&1 || true
+rm -rf "$DOSM_RAG_PGDATA"
+scripts/db.sh start
+suite "sql golden tests (pg_regress)" regress
+suite "client tests" client
+scripts/db.sh stop
+
+echo
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
