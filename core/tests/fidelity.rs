@@ -167,12 +167,15 @@ fn huge_text_is_truncated_like_the_full_tokenization() {
 #[test]
 fn bad_assets_are_errors_not_panics() {
     let dir = model_dir();
-    let missing = Embedder::load(&Config {
-        model_dir: "/nonexistent/dosm_rag".into(),
-        ort_library: dir.join("libonnxruntime.so"),
-        intra_threads: 1,
-    })
-    .unwrap_err();
+    let load_from = |model_dir: PathBuf| {
+        Embedder::load(&Config {
+            model_dir,
+            ort_library: dir.join("libonnxruntime.so"),
+            intra_threads: 1,
+        })
+        .unwrap_err()
+    };
+    let missing = load_from("/nonexistent/dosm_rag".into());
     assert!(
         matches!(missing, dosm_rag_core::Error::AssetMissing { .. }),
         "{missing}"
@@ -184,12 +187,7 @@ fn bad_assets_are_errors_not_panics() {
     std::fs::copy(dir.join("MODEL_VERSION"), tmp.join("MODEL_VERSION")).unwrap();
     let model = std::fs::read(dir.join("model.onnx")).unwrap();
     std::fs::write(tmp.join("model.onnx"), &model[..model.len() / 3]).unwrap();
-    let truncated = Embedder::load(&Config {
-        model_dir: tmp.clone(),
-        ort_library: dir.join("libonnxruntime.so"),
-        intra_threads: 1,
-    })
-    .unwrap_err();
+    let truncated = load_from(tmp.clone());
     assert!(
         matches!(
             truncated,
@@ -202,12 +200,7 @@ fn bad_assets_are_errors_not_panics() {
     );
 
     std::fs::write(tmp.join("tokenizer.json"), b"{ not json").unwrap();
-    let tok = Embedder::load(&Config {
-        model_dir: tmp.clone(),
-        ort_library: dir.join("libonnxruntime.so"),
-        intra_threads: 1,
-    })
-    .unwrap_err();
+    let tok = load_from(tmp.clone());
     assert!(
         matches!(
             tok,
