@@ -6,6 +6,7 @@
 #   scripts/db.sh status
 #   scripts/db.sh psql [args]
 #   scripts/db.sh url      # print a libpq URL for it
+#   scripts/db.sh user     # the database superuser's name
 #
 # Data lives in $DOSM_RAG_PGDATA (default <repo>/.pgdata). As root, the server runs as the
 # `postgres` user (PostgreSQL refuses to run as root); otherwise as the current user.
@@ -69,6 +70,7 @@ case "${1:-}" in
   stop) stop ;;
   status) status && echo running || echo stopped ;;
   url) url ;;
+  user) echo "$DBUSER" ;;
   psql)
     shift
     psql "$(url)" -X -v ON_ERROR_STOP=1 "$@"

@@ -44,14 +44,12 @@ install_release() { cargo pgrx install --release --pg-config "$(command -v pg_co
 regress() {
   local pgr
   pgr="$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress"
-  local port=$DOSM_RAG_PORT user
-  user=$(scripts/db.sh url | sed -E 's|postgresql://([^@]+)@.*|\1|')
   scripts/db.sh psql -q -c "DROP DATABASE IF EXISTS dosm_rag_regress" -c "CREATE DATABASE dosm_rag_regress"
   mkdir -p target/regress
   local tests
   tests=$(cd tests/pg_regress/sql && ls ./*.sql | sed 's|^\./||; s|\.sql$||' | grep -v '^setup$' | sort)
   # shellcheck disable=SC2086
-  "$pgr" --use-existing --host=127.0.0.1 --port="$port" --user="$user" \
+  "$pgr" --use-existing --host=127.0.0.1 --port="$DOSM_RAG_PORT" --user="$(scripts/db.sh user)" \
     --inputdir=tests/pg_regress --outputdir=target/regress --dbname=dosm_rag_regress setup $tests || {
     cat target/regress/regression.diffs 2>/dev/null | head -100
     return 1

@@ -2,6 +2,7 @@
 
 use std::ffi::CString;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 
@@ -52,18 +53,23 @@ pub fn init() {
     );
 }
 
-/// `$sharedir/extension/dosm_rag`, where scripts/setup.sh installs the model assets.
+/// `$sharedir/extension/dosm_rag`, where scripts/setup.sh installs the model assets. Computed once
+/// per process: it is on every embedding call's path and cannot change.
 pub fn default_asset_dir() -> PathBuf {
-    let mut buf = [0 as std::ffi::c_char; pgrx::pg_sys::MAXPGPATH as usize];
-    // SAFETY: my_exec_path is set at process start; get_share_path writes at most MAXPGPATH bytes.
-    let share = unsafe {
-        pgrx::pg_sys::get_share_path(
-            std::ptr::addr_of!(pgrx::pg_sys::my_exec_path).cast(),
-            buf.as_mut_ptr(),
-        );
-        std::ffi::CStr::from_ptr(buf.as_ptr())
-    };
-    PathBuf::from(share.to_string_lossy().into_owned()).join("extension/dosm_rag")
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let mut buf = [0 as std::ffi::c_char; pgrx::pg_sys::MAXPGPATH as usize];
+        // SAFETY: my_exec_path is set at process start; get_share_path writes at most MAXPGPATH bytes.
+        let share = unsafe {
+            pgrx::pg_sys::get_share_path(
+                std::ptr::addr_of!(pgrx::pg_sys::my_exec_path).cast(),
+                buf.as_mut_ptr(),
+            );
+            std::ffi::CStr::from_ptr(buf.as_ptr())
+        };
+        PathBuf::from(share.to_string_lossy().into_owned()).join("extension/dosm_rag")
+    })
+    .clone()
 }
 
 fn path_setting(setting: &GucSetting<Option<CString>>) -> Option<PathBuf> {
