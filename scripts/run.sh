@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: set everything up, build and install the extension, start a project-local
-# Postgres (scripts/db.sh, port $DOSM_RAG_PORT, default 55432), create the extension and show it
-# working. The cluster keeps running afterwards: `scripts/db.sh psql`, `scripts/db.sh stop`.
+# Postgres (scripts/db.sh, port $DOSM_RAG_PORT, default 55432), create the extension, ingest the
+# sample data (data/dosm_sample.csv and data/opendosm/*.csv) and answer questions with
+# dosm_rag.rag_answer. The cluster keeps running afterwards: `scripts/db.sh psql`, `scripts/db.sh stop`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,20 +19,28 @@ ok "installed dosm_rag $(sed -nE 's/^version = "(.*)"/\1/p' Cargo.toml | head -1
 step "start the local cluster"
 scripts/db.sh start
 
-step "create the extension"
-scripts/db.sh psql -q -c "DROP EXTENSION IF EXISTS dosm_rag; CREATE EXTENSION dosm_rag CASCADE;"
-ok "CREATE EXTENSION dosm_rag CASCADE"
+step "create or update the extension"
+scripts/db.sh psql -q -c "CREATE EXTENSION IF NOT EXISTS dosm_rag CASCADE; ALTER EXTENSION dosm_rag UPDATE;"
+ok "dosm_rag $(scripts/db.sh psql -At -c "SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag'"), model $(scripts/db.sh psql -At -c "SELECT dosm_rag.model_info() ->> 'version'")"
 
-step "dosm_rag.model_info() and embed_text('what is CPI for 2023?')"
-scripts/db.sh psql -P pager=off <<'SQL'
-\x on
-SELECT (dosm_rag.embed_text('what is CPI for 2023?')::real[])[1:8] AS first_values,
-       vector_dims(dosm_rag.embed_text('what is CPI for 2023?')) AS dims,
-       round(vector_norm(dosm_rag.embed_text('what is CPI for 2023?'))::numeric, 6) AS norm;
-\x off
-SELECT key, value FROM jsonb_each_text(dosm_rag.model_info()) ORDER BY key;
+step "ingest the sample data (re-ingesting unchanged files embeds nothing)"
+DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh | sed 's/^/    /'
+
+step "rag_answer"
+for q in "what is CPI for 2023?" "What was the unemployment rate in Selangor in Q3 2025?" \
+  "Berapakah penduduk Johor pada 2026?" "Who won the 2022 FIFA World Cup?"; do
+  printf '\n    \033[1mQ: %s\033[0m\n' "$q"
+  scripts/db.sh psql -At -v q="$q" <<'SQL' | sed 's/^/    /'
+SELECT 'answer:     ' || coalesce(a ->> 'answer', '(none; failure_mode ' || (a ->> 'failure_mode') || ')')
+       || E'\nconfidence: ' || (a ->> 'confidence')
+       || E'\ncitations:  ' || coalesce((SELECT string_agg((c ->> 'source') || ' row ' || (c ->> 'page_or_row')
+                                                           || ' (similarity ' || (c ->> 'similarity') || ')', ', ')
+                                           FROM jsonb_array_elements(a -> 'citations') c), '-')
+  FROM (SELECT dosm_rag.rag_answer(:'q') AS a) s;
 SQL
+done
 
 step "done"
 info "connect:  scripts/db.sh psql      ($(scripts/db.sh url))"
+info "try:      SELECT jsonb_pretty(dosm_rag.rag_answer('population of Sabah 2026'));"
 info "stop:     scripts/db.sh stop"

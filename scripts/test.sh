@@ -39,7 +39,13 @@ pgrx_tests() {
   fi
 }
 
-install_release() { cargo pgrx install --release --pg-config "$(command -v pg_config)" >/dev/null; }
+install_release() {
+  cargo pgrx install --release --pg-config "$(command -v pg_config)" >/dev/null
+  # the released 0.1.0 install script, so that upgrades from it can be tested
+  local sudo=
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo install -m 0644 sql/dosm_rag--0.1.0.sql "$(pg_config --sharedir)/extension/"
+}
 
 regress() {
   local pgr
@@ -58,6 +64,11 @@ regress() {
 
 client() { bash tests/client/run.sh; }
 
+evaluation() {
+  DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh
+  bash tests/eval/run.sh
+}
+
 suite "core (cargo test)" core_tests
 suite "extension (cargo pgrx test)" pgrx_tests
 step "install release build and start a test cluster on port $DOSM_RAG_PORT"
@@ -67,6 +78,7 @@ rm -rf "$DOSM_RAG_PGDATA"
 scripts/db.sh start
 suite "sql golden tests (pg_regress)" regress
 suite "client tests" client
+suite "answer quality (tests/eval)" evaluation
 scripts/db.sh stop
 
 echo

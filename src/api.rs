@@ -4,11 +4,11 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::json;
 
-use dosm_rag_core::embed;
+use dosm_rag_core::{embed, rag};
 
 use crate::errors::OrRaise;
 use crate::vector::{Vector, VectorArray};
-use crate::{guc, model};
+use crate::{guc, model, retrieval};
 
 /// The sentence embedding of `text` (all-MiniLM-L6-v2, mean-pooled, unit length).
 /// STABLE, not IMMUTABLE: the installed model can change.
@@ -55,5 +55,76 @@ fn model_info() -> JsonB {
         "threads": loaded.as_ref().map_or(wanted.intra_threads, |l| l.config.intra_threads),
         "loaded": loaded.is_some(),
         "load_ms": loaded.as_ref().map(|l| (l.load_ms * 100.0).round() / 100.0),
+    }))
+}
+
+fn check_k(k: i32) -> usize {
+    if !(1..=100).contains(&k) {
+        pgrx::pg_sys::panic::ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("k must be between 1 and 100, got {k}"),
+            "dosm_rag",
+        )
+        .set_hint("Pass a k from 1 to 100, or leave it out to use dosm_rag.top_k.")
+        .report(PgLogLevel::ERROR);
+    }
+    k as usize
+}
+
+/// Answer a question from the ingested rows: `{answer, citations, confidence, failure_mode}`.
+/// Extractive: the answer quotes the top cited row. Abstains below `dosm_rag.conf_threshold`.
+#[pg_extern(stable, parallel_safe, requires = ["rag_schema"])]
+fn rag_answer(query: Option<&str>, k: default!(Option<i32>, "NULL")) -> Option<JsonB> {
+    let query = query?;
+    let k = check_k(k.unwrap_or_else(guc::top_k));
+    let answer = if query.trim().is_empty() {
+        rag::empty_query()
+    } else if !retrieval::has_documents() {
+        rag::no_documents()
+    } else {
+        rag::answer(
+            query,
+            retrieval::candidates(query),
+            k,
+            guc::conf_threshold(),
+        )
+    };
+    Some(JsonB(
+        serde_json::to_value(answer).expect("answer serialises"),
+    ))
+}
+
+/// The rows `rag_answer` would cite for `query`, best first (fused ranking, not raw similarity).
+#[pg_extern(stable, strict, parallel_safe, requires = ["rag_schema"])]
+fn search(
+    query: &str,
+    k: default!(i32, 3),
+) -> TableIterator<
+    'static,
+    (
+        name!(id, i64),
+        name!(source, String),
+        name!(row_ref, i64),
+        name!(content, String),
+        name!(metadata, JsonB),
+        name!(similarity, f64),
+    ),
+> {
+    let k = check_k(k);
+    let ranked = if query.trim().is_empty() {
+        vec![]
+    } else {
+        rag::rank(&rag::analyze(query), retrieval::candidates(query))
+    };
+    TableIterator::new(ranked.into_iter().take(k).map(|s| {
+        let c = s.candidate;
+        (
+            c.id,
+            c.source,
+            c.row_ref,
+            c.content,
+            JsonB(serde_json::Value::Object(c.metadata)),
+            c.similarity,
+        )
     }))
 }

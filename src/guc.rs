@@ -12,6 +12,8 @@ pub static MODEL_DIR: GucSetting<Option<CString>> = GucSetting::<Option<CString>
 pub static ORT_LIBRARY: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static INFERENCE_THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static EMBED_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(32);
+pub static TOP_K: GucSetting<i32> = GucSetting::<i32>::new(3);
+pub static CONF_THRESHOLD: GucSetting<f64> = GucSetting::<f64>::new(0.6);
 
 pub fn init() {
     // Paths name files the server process will open: only superusers may change them.
@@ -48,6 +50,26 @@ pub fn init() {
         &EMBED_BATCH_SIZE,
         1,
         1024,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"dosm_rag.top_k",
+        c"Citations rag_answer() returns when k is not given.",
+        c"",
+        &TOP_K,
+        1,
+        100,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_float_guc(
+        c"dosm_rag.conf_threshold",
+        c"Confidence below which rag_answer() abstains (failure_mode low_confidence).",
+        c"",
+        &CONF_THRESHOLD,
+        0.0,
+        1.0,
         GucContext::Userset,
         GucFlags::default(),
     );
@@ -94,4 +116,12 @@ pub fn inference_threads() -> usize {
 
 pub fn embed_batch_size() -> usize {
     EMBED_BATCH_SIZE.get().max(1) as usize
+}
+
+pub fn top_k() -> i32 {
+    TOP_K.get()
+}
+
+pub fn conf_threshold() -> f64 {
+    CONF_THRESHOLD.get()
 }

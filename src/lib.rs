@@ -9,6 +9,7 @@ mod api;
 mod errors;
 mod guc;
 mod model;
+mod retrieval;
 mod vector;
 
 pgrx::pg_module_magic!(name, version);
@@ -18,6 +19,17 @@ pgrx::extension_sql!(
     "GRANT USAGE ON SCHEMA dosm_rag TO PUBLIC;",
     name = "grant_usage"
 );
+
+// The RAG schema (tables, indexes, SQL functions), shared verbatim with the 0.1.0 → 0.2.0 upgrade.
+pgrx::extension_sql_file!(
+    "../sql/rag_schema.sql",
+    name = "rag_schema",
+    requires = [api::embed_text, api::embed_texts, api::model_info]
+);
+
+// Last: read access for every role, and a pinned search_path on every function that has none
+// bound at creation (SQL-standard bodies are bound already), naming pgvector's schema.
+pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 /// Registers settings only. The model is loaded lazily in each backend, never here: `_PG_init`
 /// may run in the postmaster (shared_preload_libraries), and ONNX Runtime must not start there.

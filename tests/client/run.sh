@@ -125,6 +125,40 @@ elapsed=$(($(now_ms) - t0))
 grep -q "canceling statement due to user request" "$WORK/cancel.out" && [ "$elapsed" -lt 1000 ]
 check "pg_cancel_backend stops a 20 000-row embed_texts (${elapsed} ms)" $? "$(cat "$WORK/cancel.out")"
 
+# Ingestion CLI: any CSV, one transaction per file, re-ingest is a no-op, bad files change nothing.
+ING="$ROOT/target/release/dosm-rag-ingest"
+cargo build -q --release --manifest-path "$ROOT/Cargo.toml" -p dosm-rag-ingest
+export DATABASE_URL="$URL"
+rows_of() { q -c "SELECT count(*) FROM dosm_rag.embeddings WHERE source = '$1'"; }
+
+out=$("$ING" --quiet --input "$ROOT/data/opendosm/lfs_qtr_state.csv" --metadata-dir "$WORK/meta" 2>&1)
+grep -q "lfs_qtr_state: 4 rows" <<<"$out" && [ "$(rows_of lfs_qtr_state)" = 4 ] &&
+  grep -q '"title": "Quarterly Labour Force Statistics by State"' "$WORK/meta/lfs_qtr_state.json"
+check "ingest a CSV; title and URL from MANIFEST.csv; --metadata-dir summary" $? "$out"
+out=$(INPUT_DATASET="$ROOT/data/opendosm/lfs_qtr_state.csv" "$ING" --quiet 2>&1)
+grep -q "0 inserted, 0 updated, 4 unchanged, 0 deleted" <<<"$out"
+check "re-ingesting an unchanged file embeds nothing (INPUT_DATASET as input)" $? "$out"
+
+printf 'state,district,note,value\n"Kuala Lumpur, W.P.",Kepong,"says ""hello""; DROP TABLE x; --",1.5\nPulau Pinang,Timur Laut,,2.25\nSélangor — ünïcödé,Petaling,统计,\n' >"$WORK/quirky.csv"
+out=$("$ING" --quiet --input "$WORK/quirky.csv" --source "quirky 'src'" 2>&1)
+meta=$(q -c "SELECT string_agg(coalesce(metadata ->> 'note', 'NULL'), '|' ORDER BY row_ref) FROM dosm_rag.embeddings WHERE source = 'quirky ''src'''")
+[ "$meta" = 'says "hello"; DROP TABLE x; --|NULL|统计' ]
+check "quoted fields, empty values, UTF-8 and a quoted source name" $? "$out / $meta"
+
+printf 'a,b\n1,2\n3,4,5\n' >"$WORK/bad.csv"
+before=$(rows_of lfs_qtr_state)
+out=$("$ING" --quiet --input "$WORK/bad.csv" --source lfs_qtr_state 2>&1)
+rc=$?
+[ $rc -ne 0 ] && grep -q "error: .*malformed CSV.*line: 3" <<<"$out" && [ "$(rows_of lfs_qtr_state)" = "$before" ]
+check "a malformed file is a clear error and changes nothing" $? "$out"
+printf '\xff\xfe,b\n1,2\n' >"$WORK/latin.csv"
+out=$("$ING" --quiet --input "$WORK/latin.csv" 2>&1)
+[ $? -ne 0 ] && grep -q "error:" <<<"$out"
+check "a file that is not UTF-8 is a clear error" $? "$out"
+out=$(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x" "$ING" --quiet --input "$ROOT/data/opendosm/lfs_month.csv" 2>&1)
+[ $? -ne 0 ] && grep -q "cannot connect" <<<"$out"
+check "an unreachable database is a clear error" $? "$out"
+
 # The server survived all of the above.
 LOG="${DOSM_RAG_PGDATA:-$ROOT/.pgdata}/server.log"
 [ -f "$LOG" ] && ! grep -Eq "terminated by signal|was terminated|PANIC" "$LOG"

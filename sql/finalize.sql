@@ -1,0 +1,24 @@
+-- dosm_rag: run last in the install script and in every upgrade script.
+GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings TO PUBLIC;
+
+DO $$
+DECLARE
+    vector_schema text := (SELECT e.extnamespace::regnamespace::text FROM pg_catalog.pg_extension e
+                            WHERE e.extname = 'vector');
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.prosqlbody IS NULL
+    LOOP
+        -- identifiers come from regprocedure/regnamespace output, which quotes them
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = dosm_rag, %s, pg_catalog, pg_temp',
+                                  f, vector_schema);
+    END LOOP;
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.ef_search = 100', f);
+    END LOOP;
+END $$;

@@ -1,0 +1,74 @@
+//! Candidate rows for a question, fetched with one parameterised SPI query: the nearest
+//! neighbours of the question's embedding (HNSW) united with keyword matches (GIN full text).
+//! Ranking and wording are the core's (`dosm_rag_core::rag`).
+
+use dosm_rag_core::rag::{self, Candidate};
+use pgrx::prelude::*;
+use pgrx::JsonB;
+
+/// Nearest neighbours fetched for ranking, before fusion.
+const VECTOR_CANDIDATES: i32 = 40;
+/// Keyword matches fetched for ranking, before fusion.
+const KEYWORD_CANDIDATES: i32 = 60;
+
+const CANDIDATES_SQL: &str = "
+WITH q AS MATERIALIZED (SELECT dosm_rag.embed_text($1) AS v),
+     nn AS (SELECT e.id FROM dosm_rag.embeddings e
+             ORDER BY e.embedding <=> (SELECT q.v FROM q) LIMIT $2),
+     kw AS (SELECT e.id FROM dosm_rag.embeddings e
+             WHERE $3::text IS NOT NULL
+               AND dosm_rag.search_vector(e.content) @@ pg_catalog.to_tsquery('pg_catalog.simple', $3)
+             ORDER BY pg_catalog.ts_rank(dosm_rag.search_vector(e.content),
+                                         pg_catalog.to_tsquery('pg_catalog.simple', $3)) DESC, e.id
+             LIMIT $4)
+SELECT e.id, e.source, s.title, s.source_url, e.row_ref, e.content, e.metadata,
+       (1 - (e.embedding <=> (SELECT q.v FROM q)))::float8 AS similarity
+  FROM dosm_rag.embeddings e JOIN dosm_rag.sources s ON s.name = e.source
+ WHERE e.id IN (SELECT nn.id FROM nn UNION SELECT kw.id FROM kw)";
+
+/// Whether any row has been ingested.
+pub fn has_documents() -> bool {
+    Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM dosm_rag.embeddings)")
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// The candidate rows for `question`.
+pub fn candidates(question: &str) -> Vec<Candidate> {
+    let q = rag::analyze(question);
+    let tsquery = rag::tsquery(&q);
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                CANDIDATES_SQL,
+                None,
+                &[
+                    question.into(),
+                    VECTOR_CANDIDATES.into(),
+                    tsquery.into(),
+                    KEYWORD_CANDIDATES.into(),
+                ],
+            )
+            .unwrap_or_else(|e| pgrx::error!("dosm_rag candidate search failed: {e}"));
+        rows.map(|row| {
+            let get_text = |i| row.get::<String>(i).ok().flatten();
+            Candidate {
+                id: row.get::<i64>(1).ok().flatten().unwrap_or_default(),
+                source: get_text(2).unwrap_or_default(),
+                title: get_text(3),
+                source_url: get_text(4),
+                row_ref: row.get::<i64>(5).ok().flatten().unwrap_or_default(),
+                content: get_text(6).unwrap_or_default(),
+                metadata: row
+                    .get::<JsonB>(7)
+                    .ok()
+                    .flatten()
+                    .and_then(|j| j.0.as_object().cloned())
+                    .unwrap_or_default(),
+                similarity: row.get::<f64>(8).ok().flatten().unwrap_or_default(),
+            }
+        })
+        .collect()
+    })
+}

@@ -1,0 +1,37 @@
+-- an installation upgraded from 0.1.0 has exactly the objects and definitions of a fresh one
+CREATE TEMP TABLE objects (kind text, def text);
+CREATE FUNCTION pg_temp.snapshot(kind text) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO objects
+  SELECT kind, pg_describe_object(classid, objid, objsubid) FROM pg_depend
+   WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+     AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dosm_rag')
+  UNION ALL
+  SELECT kind, pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.pronamespace = 'dosm_rag'::regnamespace
+  UNION ALL
+  SELECT kind, indexdef FROM pg_indexes WHERE schemaname = 'dosm_rag'
+  UNION ALL
+  SELECT kind, table_name || '.' || column_name || ' ' || data_type || ' ' || coalesce(column_default, '') || ' ' || is_nullable
+    FROM information_schema.columns WHERE table_schema = 'dosm_rag'
+  UNION ALL
+  SELECT kind, conrelid::regclass || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+   WHERE connamespace = 'dosm_rag'::regnamespace
+  UNION ALL
+  SELECT kind, relname || ' ' || coalesce(array_to_string(relacl, ','), '') FROM pg_class
+   WHERE relnamespace = 'dosm_rag'::regnamespace AND relkind = 'r'
+$$;
+DROP EXTENSION dosm_rag;
+CREATE EXTENSION dosm_rag;
+SELECT pg_temp.snapshot('fresh');
+DROP EXTENSION dosm_rag;
+CREATE EXTENSION dosm_rag VERSION '0.1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
+ALTER EXTENSION dosm_rag UPDATE TO '0.2.0';
+SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
+SELECT pg_temp.snapshot('upgraded');
+SELECT count(*) FILTER (WHERE kind = 'fresh') = count(*) FILTER (WHERE kind = 'upgraded') AS same_count,
+       count(*) FILTER (WHERE kind = 'fresh') > 20 AS nontrivial
+  FROM objects;
+(SELECT def FROM objects WHERE kind = 'fresh' EXCEPT ALL SELECT def FROM objects WHERE kind = 'upgraded')
+UNION ALL
+(SELECT def FROM objects WHERE kind = 'upgraded' EXCEPT ALL SELECT def FROM objects WHERE kind = 'fresh');
+SELECT vector_dims(dosm_rag.embed_text('still works')) AS dims;
