@@ -23,6 +23,13 @@ step "create or update the extension"
 scripts/db.sh psql -q -c "CREATE EXTENSION IF NOT EXISTS dosm_rag CASCADE; ALTER EXTENSION dosm_rag UPDATE;"
 ok "dosm_rag $(scripts/db.sh psql -At -c "SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag'"), model $(scripts/db.sh psql -At -c "SELECT dosm_rag.model_info() ->> 'version'")"
 
+step "embed_text('what is CPI for 2023?') and model_info()"
+scripts/db.sh psql -P pager=off <<'SQL'
+SELECT (dosm_rag.embed_text('what is CPI for 2023?')::real[])[1:6] AS first_values,
+       vector_dims(dosm_rag.embed_text('what is CPI for 2023?')) AS dims;
+SELECT key, value FROM jsonb_each_text(dosm_rag.model_info()) ORDER BY key;
+SQL
+
 step "ingest the sample data (re-ingesting unchanged files embeds nothing)"
 DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh | sed 's/^/    /'
 
