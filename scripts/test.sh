@@ -64,6 +64,11 @@ regress() {
 
 client() { bash tests/client/run.sh; }
 
+proxy_tests() {
+  DOSM_RAG_TEST_DATABASE_URL=$(scripts/db.sh url) DOSM_RAG_TEST_DB_SCRIPT="$ROOT/scripts/db.sh" \
+    cargo test --release -p dosm-rag-proxy -- --test-threads=1
+}
+
 evaluation() {
   DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh
   bash tests/eval/run.sh
@@ -79,6 +84,9 @@ scripts/db.sh start
 suite "sql golden tests (pg_regress)" regress
 suite "client tests" client
 suite "answer quality (tests/eval)" evaluation
+suite "proxy over HTTP" proxy_tests
+suite "hot standby behind the proxy" bash tests/client/replica.sh
+suite "bounded load through the proxy" bash tests/client/load.sh
 scripts/db.sh stop
 
 echo

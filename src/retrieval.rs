@@ -27,11 +27,21 @@ SELECT e.id, e.source, s.title, s.source_url, e.row_ref, e.content, e.metadata,
  WHERE e.id IN (SELECT nn.id FROM nn UNION SELECT kw.id FROM kw)";
 
 /// Whether any row has been ingested.
+///
+/// Read-only SPI (`select`), never `Spi::get_one`: that one marks the transaction as writing and
+/// assigns a transaction id, which fails on a hot standby and costs a commit record on a primary.
 pub fn has_documents() -> bool {
-    Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM dosm_rag.embeddings)")
-        .ok()
-        .flatten()
-        .unwrap_or(false)
+    Spi::connect(|client| {
+        client
+            .select(
+                "SELECT EXISTS (SELECT 1 FROM dosm_rag.embeddings)",
+                Some(1),
+                &[],
+            )
+            .ok()
+            .and_then(|t| t.first().get_one::<bool>().ok().flatten())
+            .unwrap_or(false)
+    })
 }
 
 /// The candidate rows for `question`.

@@ -100,3 +100,8 @@ SELECT dosm_rag.upsert_embedding('manual', 1, 'x');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 DROP ROLE dosm_rag_reader;
+-- answering is read-only: no transaction id is assigned (so it works on a hot standby)
+BEGIN;
+SELECT dosm_rag.rag_answer('unemployment rate Johor 2025') IS NOT NULL AS answered;
+SELECT pg_current_xact_id_if_assigned() IS NULL AS read_only;
+COMMIT;

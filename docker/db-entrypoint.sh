@@ -1,0 +1,19 @@
+#!/bin/sh
+# First start: initdb with the password from POSTGRES_PASSWORD (md5/scram for TCP), create the
+# extension in POSTGRES_DB. Then run postgres in the foreground.
+set -eu
+BIN=/usr/lib/postgresql/15/bin
+DB=${POSTGRES_DB:-postgres}
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  pw=$(mktemp)
+  printf '%s\n' "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}" >"$pw"
+  "$BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pw" -A scram-sha-256 --auth-local=peer -E UTF8 --locale=C.UTF-8
+  rm -f "$pw"
+  echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
+  echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+  "$BIN/pg_ctl" -D "$PGDATA" -w start -o "-c listen_addresses=''"
+  [ "$DB" = postgres ] || "$BIN/createdb" "$DB"
+  "$BIN/psql" -d "$DB" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS dosm_rag CASCADE"
+  "$BIN/pg_ctl" -D "$PGDATA" -w stop
+fi
+exec "$BIN/postgres" -D "$PGDATA"

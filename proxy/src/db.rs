@@ -1,0 +1,254 @@
+//! Connection pools for the primary and the read replicas, replica selection and the one query.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Timeouts};
+use tokio_postgres::config::SslMode;
+
+use crate::Config;
+
+/// How long a replica that failed is skipped.
+const REPLICA_COOLDOWN: Duration = Duration::from_secs(5);
+/// How long a request waits for a pooled connection before it is a 503.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub struct Db {
+    pub role: &'static str,
+    pub pool: Pool,
+    unhealthy_until: Mutex<Option<Instant>>,
+}
+
+impl Db {
+    fn healthy(&self) -> bool {
+        self.unhealthy_until
+            .lock()
+            .map(|u| u.is_none_or(|t| Instant::now() >= t))
+            .unwrap_or(true)
+    }
+
+    fn mark_unhealthy(&self) {
+        if let Ok(mut u) = self.unhealthy_until.lock() {
+            *u = Some(Instant::now() + REPLICA_COOLDOWN);
+        }
+    }
+}
+
+pub struct Databases {
+    pub primary: Db,
+    pub replicas: Vec<Db>,
+    next: AtomicUsize,
+}
+
+/// What went wrong, as the HTTP layer needs to know it.
+#[derive(Debug)]
+pub enum DbError {
+    /// No connection could be had: 503.
+    Unavailable(String),
+    /// statement_timeout fired: 504.
+    Timeout,
+    /// The database answered with an error (extension missing, bad input …).
+    Query { code: String, message: String },
+}
+
+fn pool(url: &str, role: &'static str, config: &Config) -> Result<Db> {
+    let mut pg: tokio_postgres::Config = url
+        .parse()
+        .with_context(|| format!("invalid {role} database URL"))?;
+    // Applied at connection start-up, so each request pays no extra round trip.
+    pg.options(format!(
+        "-c statement_timeout={} -c dosm_rag.conf_threshold={} -c dosm_rag.top_k={}",
+        config.request_timeout_ms, config.conf_threshold, config.top_k
+    ));
+    pg.application_name("dosm-rag-proxy");
+    // sslmode=require means "encrypt", as in libpq: the certificate is not verified.
+    let tls = native_tls::TlsConnector::builder()
+        .danger_accept_invalid_certs(pg.get_ssl_mode() == SslMode::Require)
+        .danger_accept_invalid_hostnames(pg.get_ssl_mode() == SslMode::Require)
+        .build()
+        .context("TLS set-up")?;
+    let manager = Manager::from_config(
+        pg,
+        postgres_native_tls::MakeTlsConnector::new(tls),
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager)
+        .max_size(config.pool_size.max(1))
+        .timeouts(Timeouts {
+            wait: Some(CHECKOUT_TIMEOUT),
+            create: Some(CHECKOUT_TIMEOUT),
+            recycle: Some(CHECKOUT_TIMEOUT),
+        })
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .context("building the connection pool")?;
+    Ok(Db {
+        role,
+        pool,
+        unhealthy_until: Mutex::new(None),
+    })
+}
+
+fn classify(e: &tokio_postgres::Error) -> DbError {
+    match e.as_db_error() {
+        Some(db) if db.code().code() == "57014" => DbError::Timeout,
+        Some(db) => DbError::Query {
+            code: db.code().code().to_string(),
+            message: db.message().to_string(),
+        },
+        None => DbError::Unavailable(e.to_string()),
+    }
+}
+
+impl Databases {
+    pub async fn connect(config: &Config) -> Result<Databases> {
+        let primary = pool(&config.database_url, "primary", config)?;
+        let replicas = config
+            .database_replica_urls
+            .iter()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| pool(u.trim(), "replica", config))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Databases {
+            primary,
+            replicas,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Db> {
+        std::iter::once(&self.primary).chain(self.replicas.iter())
+    }
+
+    /// Open every pooled connection and load the model in it, so the first request is fast.
+    /// A database that is down now is not fatal: /readyz says so and requests get 503s.
+    pub async fn warm_up(&self) {
+        for db in self.all() {
+            let size = db.pool.status().max_size;
+            let mut held = Vec::with_capacity(size);
+            for _ in 0..size {
+                match db.pool.get().await {
+                    Ok(c) => held.push(c),
+                    Err(e) => {
+                        tracing::warn!(role = db.role, error = %e, "warm-up: cannot connect");
+                        break;
+                    }
+                }
+            }
+            for c in &held {
+                if let Err(e) = c
+                    .query_one("SELECT dosm_rag.embed_text('warm up') IS NOT NULL", &[])
+                    .await
+                {
+                    tracing::warn!(role = db.role, error = %e, "warm-up query failed");
+                }
+            }
+            tracing::info!(role = db.role, connections = held.len(), "warmed up");
+        }
+    }
+
+    /// A healthy replica, round-robin, else the primary.
+    fn pick(&self) -> &Db {
+        let healthy: Vec<&Db> = self.replicas.iter().filter(|r| r.healthy()).collect();
+        if healthy.is_empty() {
+            return &self.primary;
+        }
+        healthy[self.next.fetch_add(1, Ordering::Relaxed) % healthy.len()]
+    }
+
+    async fn answer_on(
+        &self,
+        db: &Db,
+        query: &str,
+        k: Option<i32>,
+    ) -> Result<(serde_json::Value, String), DbError> {
+        let client = db
+            .pool
+            .get()
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT dosm_rag.rag_answer($1, $2)::text, dosm_rag.model_info() ->> 'version'",
+            )
+            .await
+            .map_err(|e| classify(&e))?;
+        let row = client
+            .query_one(&stmt, &[&query, &k])
+            .await
+            .map_err(|e| classify(&e))?;
+        let text: Option<String> = row.get(0);
+        let version: Option<String> = row.get(1);
+        let value = text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null);
+        Ok((value, version.unwrap_or_default()))
+    }
+
+    /// `dosm_rag.rag_answer(query, k)`: on a replica if one is healthy; a replica that fails to
+    /// connect is set aside and the primary answers instead.
+    pub async fn answer(
+        &self,
+        query: &str,
+        k: Option<i32>,
+    ) -> Result<(serde_json::Value, String), DbError> {
+        let db = self.pick();
+        match self.answer_on(db, query, k).await {
+            Err(DbError::Unavailable(e)) if db.role == "replica" => {
+                tracing::warn!(error = %e, "replica unavailable; using the primary");
+                db.mark_unhealthy();
+                self.answer_on(&self.primary, query, k).await
+            }
+            other => other,
+        }
+    }
+
+    /// Readiness of one database: reachable, extension present, model loaded on that connection.
+    pub async fn readiness(db: &Db) -> serde_json::Value {
+        let check = async {
+            let client = db.pool.get().await.map_err(|e| e.to_string())?;
+            let row = client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'dosm_rag'),
+                            pg_catalog.pg_is_in_recovery()",
+                    &[],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let extension: bool = row.get(0);
+            let in_recovery: bool = row.get(1);
+            // Loads the model on this connection if a restart gave it a fresh backend.
+            let loaded = if extension {
+                client
+                    .query_one(
+                        "SELECT (dosm_rag.model_info() ->> 'loaded')::bool
+                           FROM (SELECT dosm_rag.embed_text('warm up')) w",
+                        &[],
+                    )
+                    .await
+                    .map(|r| r.get::<_, bool>(0))
+                    .unwrap_or(false)
+            } else {
+                false
+            };
+            Ok::<_, String>((extension, in_recovery, loaded))
+        };
+        match tokio::time::timeout(CHECKOUT_TIMEOUT, check).await {
+            Ok(Ok((extension, in_recovery, loaded))) => serde_json::json!({
+                "role": db.role, "reachable": true, "extension": extension,
+                "model_loaded": loaded, "in_recovery": in_recovery,
+                "ready": extension && loaded,
+            }),
+            Ok(Err(e)) => {
+                serde_json::json!({"role": db.role, "reachable": false, "error": e, "ready": false})
+            }
+            Err(_) => {
+                serde_json::json!({"role": db.role, "reachable": false, "error": "timeout", "ready": false})
+            }
+        }
+    }
+}

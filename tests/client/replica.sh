@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# A hot standby (streaming replication on loopback) behind the proxy: /predict reads go to the
+# replica and answer exactly like the primary; with the replica down, the primary answers.
+# Uses the cluster of scripts/db.sh (DOSM_RAG_PORT/DOSM_RAG_PGDATA) as the primary, with the
+# sample data ingested (scripts/test.sh does both).
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PRIMARY=$("$ROOT/scripts/db.sh" url)
+PPORT=${DOSM_RAG_PORT:-55432}
+SPORT=$((PPORT + 10))
+STANDBY=$(mktemp -d /tmp/dosm_rag_standby.XXXXXX)
+PGBIN=$(pg_config --bindir)
+if [ "$(id -u)" -eq 0 ]; then as_db() { sudo -u postgres -- "$@"; }; DBUSER=postgres; chown postgres: "$STANDBY"; else as_db() { "$@"; }; DBUSER=$(id -un); fi
+chmod 700 "$STANDBY"
+REPLICA="postgresql://$DBUSER@127.0.0.1:$SPORT/postgres"
+passed=0
+failed=0
+check() {
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); printf '    ok   %s\n' "$1"; else failed=$((failed + 1)); printf '    FAIL %s\n%s\n' "$1" "${3:-}" | sed 's/^/         /'; fi
+}
+proxy_pid=""
+cleanup() {
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
+  as_db "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate stop >/dev/null 2>&1
+  rm -rf "$STANDBY"
+}
+trap cleanup EXIT
+[ -n "${KEEP_STANDBY_LOG:-}" ] && trap 'cat "$STANDBY/proxy.out"; cleanup' EXIT
+
+echo "replica tests: primary :$PPORT, standby :$SPORT"
+as_db "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PPORT" -U "$DBUSER" -D "$STANDBY" -R -X stream -c fast >/dev/null 2>&1
+printf "port = %s\nhot_standby = on\n" "$SPORT" | as_db tee -a "$STANDBY/postgresql.auto.conf" >/dev/null
+as_db "$PGBIN/pg_ctl" -D "$STANDBY" -l "$STANDBY/server.log" -w -t 60 start >/dev/null
+rec=$(psql "$REPLICA" -X -At -c "SELECT pg_is_in_recovery()" 2>&1)
+[ "$rec" = t ]
+check "a streaming hot standby is up" $? "$rec"
+
+# writes on the primary reach the standby
+psql "$PRIMARY" -X -q -c "SELECT dosm_rag.upsert_embedding('replica_check', 0, 'replication probe ' || now())" >/dev/null
+for _ in $(seq 1 50); do
+  [ "$(psql "$REPLICA" -X -At -c "SELECT count(*) FROM dosm_rag.embeddings WHERE source = 'replica_check'")" = 1 ] && break
+  sleep 0.2
+done
+[ "$(psql "$REPLICA" -X -At -c "SELECT count(*) FROM dosm_rag.embeddings WHERE source = 'replica_check'")" = 1 ]
+check "rows written on the primary appear on the standby" $?
+psql "$PRIMARY" -X -q -c "DELETE FROM dosm_rag.sources WHERE name = 'replica_check'" >/dev/null
+
+cargo build -q --release --manifest-path "$ROOT/Cargo.toml" -p dosm-rag-proxy
+DATABASE_URL=$PRIMARY DATABASE_REPLICA_URLS=$REPLICA API_KEYS=replica-test BIND=127.0.0.1:0 POOL_SIZE=2 \
+  "$ROOT/target/release/dosm-rag-proxy" >"$STANDBY/proxy.out" 2>&1 &
+proxy_pid=$!
+for _ in $(seq 1 120); do grep -q "listening on" "$STANDBY/proxy.out" && break; sleep 0.25; done
+URL=$(grep -o 'http://[0-9.:]*' "$STANDBY/proxy.out" | head -1)
+ready=$(curl -s "$URL/readyz")
+grep -q '"role":"replica"' <<<"$ready" && grep -q '"in_recovery":true' <<<"$ready"
+check "readyz reports the replica (in recovery)" $? "$ready"
+
+same=0
+n=0
+while IFS=, read -r question _; do
+  [ "$question" = question ] && continue
+  n=$((n + 1))
+  body=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$question")
+  via=$(curl -s -XPOST "$URL/predict" -H 'X-API-Key: replica-test' -H 'Content-Type: application/json' -d "$body" |
+    python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["prediction"], sort_keys=True))' 2>/dev/null)
+  direct=$(printf '%s\n' "SELECT dosm_rag.rag_answer(:'q', 3)::text;" | psql "$PRIMARY" -X -At -v q="$question" |
+    python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))' 2>/dev/null)
+  # both must be real answers (with citations), and identical
+  if [ -n "$via" ] && [ "$via" = "$direct" ] && grep -q '"citations": \[{' <<<"$via"; then
+    same=$((same + 1))
+  elif [ -z "${first_diff:-}" ]; then
+    first_diff="$question: via proxy: ${via:-(none)} / primary: ${direct:-(none)}"
+  fi
+done < <(head -n 21 "$ROOT/tests/eval/questions.csv")
+served=$(psql "$REPLICA" -X -At -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dosm-rag-proxy'")
+[ "$same" -eq "$n" ] && [ "$served" -ge 1 ]
+check "/predict via the standby answers exactly like the primary ($same/$n identical; proxy connections on the standby: $served)" $? "${first_diff:-}"
+
+as_db "$PGBIN/pg_ctl" -D "$STANDBY" -m fast -w stop >/dev/null
+codes=""
+for _ in 1 2 3 4; do
+  codes+=$(curl -s -o /dev/null -w '%{http_code} ' -XPOST "$URL/predict" -H 'X-API-Key: replica-test' -H 'Content-Type: application/json' -d '{"query":"population of Johor 2026"}')
+done
+[ "$codes" = "200 200 200 200 " ]
+check "standby down: the primary answers (statuses: $codes)" $?
+
+echo "replica: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
