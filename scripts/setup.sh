@@ -29,7 +29,7 @@ SUDO=
 apt_packages() {
   step "debian packages"
   local pkgs=(postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config sudo
-    build-essential dpkg-dev python3-venv unzip ca-certificates libssl-dev)
+    build-essential dpkg-dev python3-venv unzip ca-certificates libssl-dev openssl curl)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

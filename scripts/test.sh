@@ -86,6 +86,7 @@ suite "client tests" client
 suite "answer quality (tests/eval)" evaluation
 suite "proxy over HTTP" proxy_tests
 suite "hot standby behind the proxy" bash tests/client/replica.sh
+suite "TLS and passwords" bash tests/client/tls.sh
 suite "bounded load through the proxy" bash tests/client/load.sh
 scripts/db.sh stop
 
