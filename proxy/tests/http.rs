@@ -338,7 +338,9 @@ fn database_down_is_a_503_then_recovers_without_restart() {
 fn sigterm_lets_in_flight_requests_finish() {
     let mut p = Proxy::start(&[]);
     // a long question (truncated to 256 tokens) keeps the request busy for tens of milliseconds
-    let body = json!({"query": "unemployment rate in Selangor in the third quarter of 2025 ".repeat(200)}).to_string();
+    let body =
+        json!({"query": "unemployment rate in Selangor in the third quarter of 2025 ".repeat(200)})
+            .to_string();
     let url = format!("{}/predict", p.base);
     let inflight = std::thread::spawn(move || {
         Proxy::client()
@@ -351,15 +353,28 @@ fn sigterm_lets_in_flight_requests_finish() {
     });
     std::thread::sleep(Duration::from_millis(15));
     let pid = p.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    assert_eq!(inflight.join().unwrap().expect("in-flight request answered"), 200);
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(
+        inflight
+            .join()
+            .unwrap()
+            .expect("in-flight request answered"),
+        200
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(status) = p.child.try_wait().unwrap() {
             assert!(status.success(), "exit status {status}");
             break;
         }
-        assert!(Instant::now() < deadline, "proxy did not exit after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "proxy did not exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
