@@ -5,13 +5,11 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+# shellcheck source=tests/client/lib.sh
+source tests/client/lib.sh
 cargo build -q --release -p dosm-rag-proxy --example load
 out=$(mktemp)
-trap 'kill "$pid" 2>/dev/null; rm -f "$out"' EXIT
-DATABASE_URL=$(scripts/db.sh url) API_KEYS=load-test BIND=127.0.0.1:0 POOL_SIZE=${POOL_SIZE:-4} \
-  target/release/dosm-rag-proxy >"$out" 2>&1 &
-pid=$!
-for _ in $(seq 1 240); do grep -q "listening on" "$out" && break; sleep 0.25; done
-url=$(grep -o 'http://[0-9.:]*' "$out" | head -1)
-[ -n "$url" ] || { cat "$out"; exit 1; }
-target/release/examples/load "$url" load-test "${LOAD_CLIENTS:-16}" "${LOAD_SECONDS:-10}"
+trap 'kill "$PROXY_PID" 2>/dev/null; rm -f "$out"' EXIT
+start_proxy "$out" DATABASE_URL="$(scripts/db.sh url)" API_KEYS=load-test POOL_SIZE="${POOL_SIZE:-4}"
+[ -n "$PROXY_URL" ] || { cat "$out"; exit 1; }
+target/release/examples/load "$PROXY_URL" load-test "${LOAD_CLIENTS:-16}" "${LOAD_SECONDS:-10}"

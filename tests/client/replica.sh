@@ -8,19 +8,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PRIMARY=$("$ROOT/scripts/db.sh" url)
 PPORT=${DOSM_RAG_PORT:-55432}
 SPORT=$((PPORT + 10))
-STANDBY=$(mktemp -d /tmp/dosm_rag_standby.XXXXXX)
+# shellcheck source=tests/client/lib.sh
+source "$ROOT/tests/client/lib.sh"
+STANDBY=$(private_dir dosm_rag_standby)
 PGBIN=$(pg_config --bindir)
-if [ "$(id -u)" -eq 0 ]; then as_db() { sudo -u postgres -- "$@"; }; DBUSER=postgres; chown postgres: "$STANDBY"; else as_db() { "$@"; }; DBUSER=$(id -un); fi
-chmod 700 "$STANDBY"
 REPLICA="postgresql://$DBUSER@127.0.0.1:$SPORT/postgres"
-passed=0
-failed=0
-check() {
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); printf '    ok   %s\n' "$1"; else failed=$((failed + 1)); printf '    FAIL %s\n%s\n' "$1" "${3:-}" | sed 's/^/         /'; fi
-}
-proxy_pid=""
+PROXY_PID=""
 cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
+  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null
   as_db "$PGBIN/pg_ctl" -D "$STANDBY" -m immediate stop >/dev/null 2>&1
   rm -rf "$STANDBY"
 }
@@ -45,12 +40,8 @@ done
 check "rows written on the primary appear on the standby" $?
 psql "$PRIMARY" -X -q -c "DELETE FROM dosm_rag.sources WHERE name = 'replica_check'" >/dev/null
 
-cargo build -q --release --manifest-path "$ROOT/Cargo.toml" -p dosm-rag-proxy
-DATABASE_URL=$PRIMARY DATABASE_REPLICA_URLS=$REPLICA API_KEYS=replica-test BIND=127.0.0.1:0 POOL_SIZE=2 \
-  "$ROOT/target/release/dosm-rag-proxy" >"$STANDBY/proxy.out" 2>&1 &
-proxy_pid=$!
-for _ in $(seq 1 120); do grep -q "listening on" "$STANDBY/proxy.out" && break; sleep 0.25; done
-URL=$(grep -o 'http://[0-9.:]*' "$STANDBY/proxy.out" | head -1)
+start_proxy "$STANDBY/proxy.out" DATABASE_URL="$PRIMARY" DATABASE_REPLICA_URLS="$REPLICA" API_KEYS=replica-test POOL_SIZE=2
+URL=$PROXY_URL
 ready=$(curl -s "$URL/readyz")
 grep -q '"role":"replica"' <<<"$ready" && grep -q '"in_recovery":true' <<<"$ready"
 check "readyz reports the replica (in recovery)" $? "$ready"
@@ -84,5 +75,4 @@ done
 [ "$codes" = "200 200 200 200 " ]
 check "standby down: the primary answers (statuses: $codes)" $?
 
-echo "replica: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary replica

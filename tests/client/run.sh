@@ -12,17 +12,8 @@ WORK=$(mktemp -d /tmp/dosm_rag_client.XXXXXX)
 chmod 755 "$WORK"
 trap 'chmod -R u+rwx "$WORK"; rm -rf "$WORK"' EXIT
 
-passed=0
-failed=0
-check() { # name, condition-result (0 = ok), detail
-  if [ "$2" -eq 0 ]; then
-    passed=$((passed + 1))
-    printf '    ok   %s\n' "$1"
-  else
-    failed=$((failed + 1))
-    printf '    FAIL %s\n%s\n' "$1" "${3:-}" | sed 's/^/         /'
-  fi
-}
+# shellcheck source=tests/client/lib.sh
+source "$ROOT/tests/client/lib.sh"
 q() { psql "$URL" -X -q -At -v ON_ERROR_STOP=0 "$@" 2>&1; }
 now_ms() { date +%s%3N; }
 
@@ -164,5 +155,4 @@ LOG="${DOSM_RAG_PGDATA:-$ROOT/.pgdata}/server.log"
 [ -f "$LOG" ] && ! grep -Eq "terminated by signal|was terminated|PANIC" "$LOG"
 check "no backend crashed ($LOG)" $?
 
-echo "client: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary client

@@ -6,17 +6,12 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PORT=${TLS_PORT:-$((${DOSM_RAG_PORT:-55432} + 20))}
 PGBIN=$(pg_config --bindir)
-DIR=$(mktemp -d /tmp/dosm_rag_tls.XXXXXX)
-if [ "$(id -u)" -eq 0 ]; then as_db() { sudo -u postgres -- "$@"; }; chown postgres: "$DIR"; else as_db() { "$@"; }; fi
-chmod 700 "$DIR"
-passed=0
-failed=0
-check() {
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); printf '    ok   %s\n' "$1"; else failed=$((failed + 1)); printf '    FAIL %s\n%s\n' "$1" "${3:-}" | sed 's/^/         /'; fi
-}
-pid=""
+# shellcheck source=tests/client/lib.sh
+source "$ROOT/tests/client/lib.sh"
+DIR=$(private_dir dosm_rag_tls)
+PROXY_PID=""
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null
   as_db "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1
   rm -rf "$DIR"
 }
@@ -38,22 +33,18 @@ CREATE EXTENSION dosm_rag CASCADE;
 CREATE ROLE app LOGIN PASSWORD :'pw';
 SQL
 
-cargo build -q --release --manifest-path "$ROOT/Cargo.toml" -p dosm-rag-proxy
-DATABASE_URL="postgresql://app:$ENCODED@127.0.0.1:$PORT/postgres?sslmode=require" API_KEYS=tls-key BIND=127.0.0.1:0 POOL_SIZE=1 \
-  "$ROOT/target/release/dosm-rag-proxy" >"$DIR/proxy.out" 2>&1 &
-pid=$!
-for _ in $(seq 1 120); do grep -q "listening on" "$DIR/proxy.out" && break; sleep 0.25; done
-URL=$(grep -o 'http://[0-9.:]*' "$DIR/proxy.out" | head -1)
+start_proxy "$DIR/proxy.out" DATABASE_URL="postgresql://app:$ENCODED@127.0.0.1:$PORT/postgres?sslmode=require" \
+  API_KEYS=tls-key POOL_SIZE=1
+URL=$PROXY_URL
 resp=$(curl -s -XPOST "$URL/predict" -H 'X-API-Key: tls-key' -H 'Content-Type: application/json' -d '{"query":"population of Johor"}')
 grep -q '"failure_mode":"no_documents"' <<<"$resp"
 check "sslmode=require and a URL-encoded password with @ : / # % & ?" $? "$resp"
 ssl=$(psql -h "$DIR" -p "$PORT" -U postgres -X -At -c "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'dosm-rag-proxy'")
 [ "$ssl" = t ]
 check "the proxy's connections are encrypted" $? "$ssl"
-kill "$pid"
-wait "$pid" 2>/dev/null
+kill "$PROXY_PID"
+wait "$PROXY_PID" 2>/dev/null
 ! grep -qF "$PASSWORD" "$DIR/proxy.out" && ! grep -qF "$ENCODED" "$DIR/proxy.out"
 check "the password is not in the proxy's logs" $?
-pid=""
-echo "tls: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+PROXY_PID=""
+summary tls
