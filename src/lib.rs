@@ -27,6 +27,13 @@ pgrx::extension_sql_file!(
     requires = [api::embed_text, api::embed_texts, api::model_info]
 );
 
+// 0.3.0's changes, shared verbatim with the 0.2.0 → 0.3.0 upgrade.
+pgrx::extension_sql_file!(
+    "../sql/schema_0.3.0.sql",
+    name = "schema_0_3_0",
+    requires = ["rag_schema"]
+);
+
 // Last: read access for every role, and a pinned search_path on every function that has none
 // bound at creation (SQL-standard bodies are bound already), naming pgvector's schema.
 pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);

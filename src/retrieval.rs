@@ -2,9 +2,13 @@
 //! neighbours of the question's embedding (HNSW) united with keyword matches (GIN full text).
 //! Ranking and wording are the core's (`dosm_rag_core::rag`).
 
+use std::cell::RefCell;
+use std::mem::ManuallyDrop;
+
 use dosm_rag_core::rag::{self, Candidate};
 use pgrx::prelude::*;
-use pgrx::JsonB;
+use pgrx::spi::OwnedPreparedStatement;
+use pgrx::{JsonB, PgBuiltInOids, PgOid};
 
 /// Nearest neighbours fetched for ranking, before fusion.
 const VECTOR_CANDIDATES: i32 = 40;
@@ -17,14 +21,21 @@ WITH q AS MATERIALIZED (SELECT dosm_rag.embed_text($1) AS v),
              ORDER BY e.embedding <=> (SELECT q.v FROM q) LIMIT $2),
      kw AS (SELECT e.id FROM dosm_rag.embeddings e
              WHERE $3::text IS NOT NULL
-               AND dosm_rag.search_vector(e.content) @@ pg_catalog.to_tsquery('pg_catalog.simple', $3)
-             ORDER BY pg_catalog.ts_rank(dosm_rag.search_vector(e.content),
-                                         pg_catalog.to_tsquery('pg_catalog.simple', $3)) DESC, e.id
+               AND e.search_tsv @@ pg_catalog.to_tsquery('pg_catalog.simple', $3)
+             ORDER BY pg_catalog.ts_rank(e.search_tsv, pg_catalog.to_tsquery('pg_catalog.simple', $3)) DESC,
+                      e.id
              LIMIT $4)
 SELECT e.id, e.source, s.title, s.source_url, e.row_ref, e.content, e.metadata,
        (1 - (e.embedding <=> (SELECT q.v FROM q)))::float8 AS similarity
   FROM dosm_rag.embeddings e JOIN dosm_rag.sources s ON s.name = e.source
  WHERE e.id IN (SELECT nn.id FROM nn UNION SELECT kw.id FROM kw)";
+
+thread_local! {
+    // CANDIDATES_SQL planned once per backend (SPI_keepplan). The plan cache re-plans it by itself
+    // after DDL on the tables or a changed search_path. ManuallyDrop: never freed at thread exit.
+    static CANDIDATES_PLAN: ManuallyDrop<RefCell<Option<OwnedPreparedStatement>>> =
+        const { ManuallyDrop::new(RefCell::new(None)) };
+}
 
 /// Whether any row has been ingested.
 ///
@@ -49,9 +60,21 @@ pub fn candidates(question: &str) -> Vec<Candidate> {
     let q = rag::analyze(question);
     let tsquery = rag::tsquery(&q);
     Spi::connect(|client| {
-        let rows = client
-            .select(
-                CANDIDATES_SQL,
+        CANDIDATES_PLAN.with(|cell| {
+            let mut plan = cell.borrow_mut();
+            if plan.is_none() {
+                let text = PgOid::BuiltIn(PgBuiltInOids::TEXTOID);
+                let int4 = PgOid::BuiltIn(PgBuiltInOids::INT4OID);
+                let prepared = client
+                    .prepare(CANDIDATES_SQL, &[text, int4, text, int4])
+                    .unwrap_or_else(|e| pgrx::error!("dosm_rag candidate search failed: {e}"));
+                *plan = Some(prepared.keep());
+            }
+        });
+        let rows = CANDIDATES_PLAN.with(|cell| {
+            let plan = cell.borrow();
+            client.select(
+                plan.as_ref().expect("prepared above"),
                 None,
                 &[
                     question.into(),
@@ -60,7 +83,8 @@ pub fn candidates(question: &str) -> Vec<Candidate> {
                     KEYWORD_CANDIDATES.into(),
                 ],
             )
-            .unwrap_or_else(|e| pgrx::error!("dosm_rag candidate search failed: {e}"));
+        });
+        let rows = rows.unwrap_or_else(|e| pgrx::error!("dosm_rag candidate search failed: {e}"));
         rows.map(|row| {
             let get_text = |i| row.get::<String>(i).ok().flatten();
             Candidate {
