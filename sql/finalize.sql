@@ -1,5 +1,5 @@
 -- dosm_rag: run last in the install script and in every upgrade script.
-GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings TO PUBLIC;
+GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;
 
 DO $$
 DECLARE
@@ -20,5 +20,13 @@ BEGIN
          WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search')
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.ef_search = 100', f);
+    END LOOP;
+    -- Rows filtered out after the index scan (a metadata filter, row-level security) must not
+    -- leave fewer than k results: pgvector then keeps scanning the graph, in exact order.
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.iterative_scan = strict_order', f);
     END LOOP;
 END $$;

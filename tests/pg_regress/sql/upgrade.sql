@@ -16,8 +16,11 @@ CREATE FUNCTION pg_temp.snapshot(kind text) RETURNS void LANGUAGE sql AS $$
   SELECT kind, conrelid::regclass || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
    WHERE connamespace = 'dosm_rag'::regnamespace
   UNION ALL
-  SELECT kind, relname || ' ' || coalesce(array_to_string(relacl, ','), '') FROM pg_class
-   WHERE relnamespace = 'dosm_rag'::regnamespace AND relkind = 'r'
+  SELECT kind, relname || ' ' || coalesce(array_to_string(relacl, ','), '') || ' rls=' || relrowsecurity
+    FROM pg_class WHERE relnamespace = 'dosm_rag'::regnamespace AND relkind = 'r'
+  UNION ALL
+  SELECT kind, tablename || ' ' || policyname || ' ' || cmd || ' ' || coalesce(qual, '') FROM pg_policies
+   WHERE schemaname = 'dosm_rag'
 $$;
 DROP EXTENSION dosm_rag;
 CREATE EXTENSION dosm_rag;
