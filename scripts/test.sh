@@ -88,6 +88,7 @@ suite "proxy over HTTP" proxy_tests
 suite "hot standby behind the proxy" bash tests/client/replica.sh
 suite "TLS and passwords" bash tests/client/tls.sh
 suite "bounded load through the proxy" bash tests/client/load.sh
+suite "proxy fuzzing against its OpenAPI spec (schemathesis)" bash tests/client/proxy_fuzz.sh
 scripts/db.sh stop
 
 echo

@@ -1,23 +1,26 @@
 //! Routes, request checks, API keys, error bodies and metrics.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -30,6 +33,7 @@ pub struct Metrics {
     latency: HistogramVec,
     pool: IntGaugeVec,
     db_errors: IntCounterVec,
+    rate_limited: IntCounterVec,
 }
 
 impl Metrics {
@@ -67,11 +71,23 @@ impl Metrics {
             &["kind"],
         )
         .expect("metric");
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "dosm_rag_proxy_rate_limited_total",
+                "Requests refused with 429, by what the limit was keyed on",
+            ),
+            &["by"],
+        )
+        .expect("metric");
+        for by in ["api_key", "client_address"] {
+            rate_limited.with_label_values(&[by]);
+        }
         for m in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool.clone()),
             Box::new(db_errors.clone()),
+            Box::new(rate_limited.clone()),
         ] {
             registry.register(m).expect("unique metric");
         }
@@ -81,31 +97,115 @@ impl Metrics {
             latency,
             pool,
             db_errors,
+            rate_limited,
+        }
+    }
+}
+
+/// The accepted API keys, kept only as SHA-256 digests.
+///
+/// A presented key is hashed and its digest compared with every accepted digest with `ct_eq`,
+/// without an early exit: the work depends neither on where the presented key differs from an
+/// accepted one nor on the accepted keys' lengths (every digest is 32 bytes), only on the
+/// presented key's own length, which its sender knows anyway.
+pub struct KeyRing {
+    digests: Vec<[u8; 32]>,
+}
+
+impl KeyRing {
+    pub fn new(keys: &[String]) -> KeyRing {
+        let mut digests: Vec<[u8; 32]> = keys
+            .iter()
+            .filter(|k| !k.is_empty())
+            .map(|k| Sha256::digest(k.as_bytes()).into())
+            .collect();
+        // A key listed twice is one key: it gets one rate-limit bucket.
+        digests.sort_unstable();
+        digests.dedup();
+        KeyRing { digests }
+    }
+
+    /// Which accepted key `presented` is (an index into the ring), or None.
+    pub fn check(&self, presented: &[u8]) -> Option<usize> {
+        let digest: [u8; 32] = Sha256::digest(presented).into();
+        let mut found = Choice::from(0u8);
+        let mut index = 0u32;
+        for (i, accepted) in self.digests.iter().enumerate() {
+            let same = accepted.ct_eq(&digest);
+            index.conditional_assign(&(i as u32), same);
+            found |= same;
+        }
+        bool::from(found).then_some(index as usize)
+    }
+}
+
+/// What a request's rate limit is counted against.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+enum Bucket {
+    /// A valid API key (its index in the key ring).
+    Key(usize),
+    /// The client address of a request without a valid key (IPv6: its /64).
+    Client(IpAddr),
+}
+
+impl Bucket {
+    fn client(addr: IpAddr) -> Bucket {
+        Bucket::Client(match addr.to_canonical() {
+            IpAddr::V6(v6) => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(prefix.into())
+            }
+            v4 => v4,
+        })
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Bucket::Key(_) => "api_key",
+            Bucket::Client(_) => "client_address",
         }
     }
 }
 
 pub struct Inner {
     config: Config,
-    /// SHA-256 of each accepted key: comparing digests makes the comparison independent of the
-    /// keys' lengths, and `ct_eq` makes it independent of where they differ.
-    key_digests: Vec<[u8; 32]>,
+    keys: KeyRing,
+    /// None when RATE_LIMIT_PER_SECOND is 0.
+    limiter: Option<DefaultKeyedRateLimiter<Bucket>>,
     dbs: Databases,
     metrics: Metrics,
 }
 
 pub type State = Arc<Inner>;
 
-pub fn new_state(config: Config, keys: Vec<String>, dbs: Databases) -> State {
+pub fn new_state(config: Config, keys: &[String], quota: Option<Quota>, dbs: Databases) -> State {
     Arc::new(Inner {
-        key_digests: keys
-            .iter()
-            .map(|k| Sha256::digest(k.as_bytes()).into())
-            .collect(),
+        keys: KeyRing::new(keys),
+        limiter: quota.map(DefaultKeyedRateLimiter::dashmap),
         config,
         dbs,
         metrics: Metrics::new(),
     })
+}
+
+/// Forget the rate-limit state of clients that have been quiet long enough to have a full burst
+/// again, so that many one-off client addresses do not grow memory without bound.
+pub fn spawn_housekeeping(state: &State) {
+    if state.limiter.is_none() {
+        return;
+    }
+    let state = Arc::downgrade(state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(state) = state.upgrade() else { break };
+            if let Some(limiter) = &state.limiter {
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+        }
+    });
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
@@ -116,35 +216,91 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         .into_response()
 }
 
-fn authorized(state: &Inner, headers: &HeaderMap) -> bool {
-    let provided = headers
-        .get("x-api-key")
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
-    let digest: [u8; 32] = Sha256::digest(provided).into();
-    // Check every key, without an early exit.
-    let mut ok = subtle::Choice::from(0u8);
-    for key in &state.key_digests {
-        ok |= key.ct_eq(&digest);
+fn with_retry_after(mut r: Response, seconds: u64) -> Response {
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    r
+}
+
+/// Count a request against its bucket: the 429 to answer when it is over the rate.
+fn rate_limit(state: &Inner, bucket: Bucket) -> Option<Response> {
+    let limiter = state.limiter.as_ref()?;
+    match limiter.check_key(&bucket) {
+        Ok(()) => None,
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(limiter.clock().now());
+            state
+                .metrics
+                .rate_limited
+                .with_label_values(&[bucket.label()])
+                .inc();
+            let seconds = wait.as_secs_f64().ceil() as u64;
+            Some(with_retry_after(
+                error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!(
+                        "over the limit of {} requests per second; retry in {} s",
+                        state.config.rate_limit_per_second,
+                        seconds.max(1)
+                    ),
+                ),
+                seconds,
+            ))
+        }
     }
-    bool::from(ok) && !provided.is_empty()
+}
+
+/// `k` as JSON Schema sees an integer: 3 and 3.0 are both 3; null, "3" and 3.5 are not integers.
+fn integer_or_invalid<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    let k = n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e18)
+            .map(|f| f as i64)
+    });
+    k.map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("k must be an integer, got {n}")))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PredictRequest {
     query: String,
-    #[serde(default)]
+    /// Absent means the configured default; `null` is rejected like any other non-integer.
+    #[serde(default, deserialize_with = "integer_or_invalid")]
     k: Option<i64>,
 }
 
+/// Whitespace as Rust's `char::is_whitespace` (Unicode White_Space) has it. The OpenAPI pattern
+/// for `query` is built from this same list, so that the spec and the proxy agree on what a
+/// blank query is whichever regex dialect reads the spec (`\s` differs between them).
+const WHITESPACE: &[char] = &[
+    '\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}',
+    '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{2007}', '\u{2008}',
+    '\u{2009}', '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
+];
+
 async fn predict(
     axum::extract::State(state): axum::extract::State<State>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    if !authorized(&state, &headers) {
+    let presented = headers
+        .get("x-api-key")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    let key = state.keys.check(presented);
+    // Every request counts, malformed or not; without a valid key it counts against its address,
+    // so guessing keys is slowed down too and never touches a real key's allowance.
+    let bucket = key.map_or_else(|| Bucket::client(peer.ip()), Bucket::Key);
+    if let Some(too_many) = rate_limit(&state, bucket) {
+        return too_many;
+    }
+    if key.is_none() {
+        // One response for every wrong key: missing, empty, wrong, longer, shorter, almost right.
         return error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -190,7 +346,7 @@ async fn predict(
             )
         }
     };
-    if req.query.trim().is_empty() {
+    if req.query.trim_matches(WHITESPACE).is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
             "empty_query",
@@ -208,7 +364,9 @@ async fn predict(
             )
         }
     };
-    match state.dbs.answer(&req.query, k).await {
+    // PostgreSQL text cannot hold NUL; the tokenizer drops it anyway (like other control characters).
+    let query = req.query.replace('\0', "");
+    match state.dbs.answer(&query, k).await {
         Ok((prediction, version)) => Json(json!({
             "prediction": prediction,
             "latency_ms": (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
@@ -222,14 +380,14 @@ async fn predict(
                 .with_label_values(&["unavailable"])
                 .inc();
             tracing::warn!(error = %e, "no database available");
-            let mut r = error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
-                "no database is reachable; retry shortly",
-            );
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            r
+            with_retry_after(
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "no database is reachable; retry shortly",
+                ),
+                5,
+            )
         }
         Err(DbError::Timeout) => {
             state
@@ -250,14 +408,14 @@ async fn predict(
             state.metrics.db_errors.with_label_values(&["query"]).inc();
             tracing::error!(%code, %message, "database error");
             if code == "42883" || code == "3F000" || code == "42P01" {
-                let mut r = error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "extension_missing",
-                    "the database has no dosm_rag extension",
+                return with_retry_after(
+                    error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "extension_missing",
+                        "the database has no dosm_rag extension",
+                    ),
+                    30,
                 );
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
-                return r;
             }
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -310,12 +468,21 @@ async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Re
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], buf).into_response()
 }
 
-async fn openapi() -> Response {
-    Json(crate::http::openapi_spec()).into_response()
+async fn openapi(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    Json(openapi_spec(&state.config)).into_response()
 }
 
 async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+/// axum adds the `Allow` header listing the route's methods.
+async fn method_not_allowed() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this route (see the Allow header)",
+    )
 }
 
 /// Counts and times every request by matched route.
@@ -353,6 +520,7 @@ pub fn router(state: State) -> Router {
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .route_layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(
@@ -371,21 +539,66 @@ pub fn router(state: State) -> Router {
         .with_state(state)
 }
 
-/// The OpenAPI 3.0 description of the routes above.
-pub fn openapi_spec() -> serde_json::Value {
+/// The OpenAPI 3.0 description of the routes above, with this instance's limits. Every status a
+/// route can answer is listed (schemathesis checks that in tests/client/proxy_fuzz.sh); 405 with
+/// `Allow` for a method a route lacks and 404 for an unknown path are common to all routes and
+/// described here instead.
+pub fn openapi_spec(config: &Config) -> serde_json::Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
-    let err =
-        |d: &str| json!({"description": d, "content": {"application/json": {"schema": error}}});
+    let request_id = json!({"$ref": "#/components/headers/RequestId"});
+    let retry_after = json!({"$ref": "#/components/headers/RetryAfter"});
+    let err = |d: &str| {
+        json!({"description": d, "headers": {"X-Request-Id": request_id},
+               "content": {"application/json": {"schema": error}}})
+    };
+    let err_retry = |d: &str| {
+        json!({"description": d, "headers": {"X-Request-Id": request_id, "Retry-After": retry_after},
+               "content": {"application/json": {"schema": error}}})
+    };
+    let ok = |d: &str, media: &str, schema: serde_json::Value| {
+        json!({"description": d, "headers": {"X-Request-Id": request_id},
+               "content": {media: {"schema": schema}}})
+    };
+    let not_blank: String = format!("[^{}]", WHITESPACE.iter().collect::<String>());
+    let rate = if config.rate_limit_per_second > 0.0 {
+        format!(
+            "{} requests per second (burst {}) per API key, and per client address for requests \
+             without a valid key",
+            config.rate_limit_per_second,
+            if config.rate_limit_burst == 0 {
+                config.rate_limit_per_second.ceil() as u64
+            } else {
+                u64::from(config.rate_limit_burst)
+            }
+        )
+    } else {
+        "off on this instance (RATE_LIMIT_PER_SECOND=0)".to_string()
+    };
     json!({
       "openapi": "3.0.3",
       "info": {"title": "dosm-rag-proxy", "version": env!("CARGO_PKG_VERSION"),
-               "description": "Question answering over DOSM statistics, answered by dosm_rag.rag_answer() in PostgreSQL."},
+               "description": format!(
+                   "Question answering over DOSM statistics, answered by dosm_rag.rag_answer() in \
+                    PostgreSQL. Errors are {{\"error\": {{\"code\", \"message\"}}}}. Any route \
+                    answers 405 (with Allow) to a method it does not have; unknown paths are 404. \
+                    Request bodies are limited to {} bytes. Rate limit on /predict: {rate}.",
+                   config.max_body_bytes)},
       "components": {
         "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+        "headers": {
+          "RequestId": {"description": "Request id (the client's X-Request-Id, else a new UUID); also in the logs",
+                        "required": true, "schema": {"type": "string", "minLength": 1}},
+          "RetryAfter": {"description": "Seconds to wait before retrying", "required": true,
+                         "schema": {"type": "integer", "minimum": 1}}
+        },
         "schemas": {
           "PredictRequest": {"type": "object", "required": ["query"], "additionalProperties": false,
-            "properties": {"query": {"type": "string", "minLength": 1, "pattern": "\\S"},
-                           "k": {"type": "integer", "minimum": 1, "maximum": 100}}},
+            "example": {"query": "What was the unemployment rate in Selangor in Q3 2025?", "k": 3},
+            "properties": {
+              "query": {"type": "string", "pattern": not_blank,
+                        "description": "The question; at least one non-whitespace character. NUL characters are dropped."},
+              "k": {"type": "integer", "minimum": 1, "maximum": 100,
+                    "description": format!("Citations to return (default {})", config.top_k)}}},
           "Citation": {"type": "object", "required": ["source", "snippet", "page_or_row"],
             "properties": {"source": {"type": "string"}, "snippet": {"type": "string"},
                            "page_or_row": {"type": "integer"}, "title": {"type": "string", "nullable": true},
@@ -399,10 +612,21 @@ pub fn openapi_spec() -> serde_json::Value {
                                             "enum": ["empty_query", "no_documents", "low_confidence", null]}}},
           "PredictResponse": {"type": "object", "required": ["prediction", "latency_ms", "model_version"],
             "properties": {"prediction": {"$ref": "#/components/schemas/Prediction"},
-                           "latency_ms": {"type": "number"}, "model_version": {"type": "string"}}},
+                           "latency_ms": {"type": "number", "minimum": 0}, "model_version": {"type": "string"}}},
           "Error": {"type": "object", "required": ["error"],
             "properties": {"error": {"type": "object", "required": ["code", "message"],
-              "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}
+              "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+          "Health": {"type": "object", "required": ["status"],
+            "properties": {"status": {"type": "string", "enum": ["ok"]}}},
+          "Readiness": {"type": "object", "required": ["status", "databases"],
+            "properties": {"status": {"type": "string", "enum": ["ready", "not_ready"]},
+                           "databases": {"type": "array", "minItems": 1,
+                                         "items": {"$ref": "#/components/schemas/DatabaseReadiness"}}}},
+          "DatabaseReadiness": {"type": "object", "required": ["role", "reachable", "ready"],
+            "properties": {"role": {"type": "string", "enum": ["primary", "replica"]},
+                           "reachable": {"type": "boolean"}, "extension": {"type": "boolean"},
+                           "model_loaded": {"type": "boolean"}, "in_recovery": {"type": "boolean"},
+                           "ready": {"type": "boolean"}, "error": {"type": "string"}}}
         }
       },
       "paths": {
@@ -411,24 +635,145 @@ pub fn openapi_spec() -> serde_json::Value {
           "security": [{"ApiKey": []}],
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictRequest"}}}},
           "responses": {
-            "200": {"description": "An answer, or an abstention (failure_mode set)",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictResponse"}}}},
+            "200": ok("An answer, or an abstention (failure_mode set)", "application/json",
+                      json!({"$ref": "#/components/schemas/PredictResponse"})),
             "400": err("Malformed JSON, empty query or k out of range"),
-            "401": err("Missing or invalid X-API-Key"),
-            "413": err("Body over the size limit"),
+            "401": err("Missing or invalid X-API-Key (the same response for every wrong key)"),
+            "413": err(&format!("Body over {} bytes", config.max_body_bytes)),
             "415": err("Content-Type is not application/json"),
-            "503": err("No database reachable (Retry-After set)"),
-            "504": err("The statement timeout fired")
+            "429": err_retry(&format!("Over the rate limit: {rate}")),
+            "500": err("The database answered with an unexpected error"),
+            "503": err_retry("No database reachable, or the dosm_rag extension is missing"),
+            "504": err(&format!("The statement timeout ({} ms) fired", config.request_timeout_ms))
           }}},
-        "/healthz": {"get": {"summary": "Liveness (no database)", "responses": {"200": {"description": "alive",
-            "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        "/healthz": {"get": {"summary": "Liveness (no database)", "responses": {
+            "200": ok("alive", "application/json", json!({"$ref": "#/components/schemas/Health"}))}}},
         "/readyz": {"get": {"summary": "Readiness: database reachable, extension present, model loaded",
-            "responses": {"200": {"description": "ready", "content": {"application/json": {"schema": {"type": "object"}}}},
-                          "503": {"description": "not ready", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "metrics",
-            "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
-        "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI",
-            "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+            "responses": {
+              "200": ok("ready", "application/json", json!({"$ref": "#/components/schemas/Readiness"})),
+              "503": ok("the primary is not ready", "application/json",
+                        json!({"$ref": "#/components/schemas/Readiness"}))}}},
+        "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
+            "200": ok("metrics", "text/plain", json!({"type": "string"}))}}},
+        "/openapi.json": {"get": {"summary": "This document", "responses": {
+            "200": ok("OpenAPI", "application/json",
+                      json!({"type": "object", "required": ["openapi", "info", "paths"]}))}}}
       }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn key_ring_accepts_exactly_the_keys() {
+        let ring = KeyRing::new(&["k3y-one".into(), "another-key-2".into(), "k3y-one".into()]);
+        assert_eq!(ring.digests.len(), 2, "duplicates are one key");
+        let one = ring.check(b"k3y-one").expect("accepted");
+        let two = ring.check(b"another-key-2").expect("accepted");
+        assert_ne!(one, two);
+        assert_eq!(ring.check(b"k3y-one"), Some(one), "stable index");
+        for wrong in [
+            &b""[..],
+            b"k",
+            b"k3y-on",
+            b"k3y-onf",
+            b"k3y-one ",
+            b"K3Y-ONE",
+            b"k3y-one-and-more",
+        ] {
+            assert_eq!(
+                ring.check(wrong),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(wrong)
+            );
+        }
+        assert_eq!(KeyRing::new(&[String::new()]).check(b""), None);
+    }
+
+    #[test]
+    fn ipv6_clients_share_their_64() {
+        let a = Bucket::client("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = Bucket::client("2001:db8:1:2:bbbb::2".parse().unwrap());
+        let c = Bucket::client("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        // IPv4-mapped IPv6 is the IPv4 address
+        assert_eq!(
+            Bucket::client("::ffff:192.0.2.7".parse().unwrap()),
+            Bucket::client("192.0.2.7".parse().unwrap())
+        );
+        assert_ne!(
+            Bucket::client("192.0.2.7".parse().unwrap()),
+            Bucket::client("192.0.2.8".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn k_is_an_integer_as_json_schema_says() {
+        let k = |body: &str| serde_json::from_str::<PredictRequest>(body).map(|r| r.k);
+        assert_eq!(k(r#"{"query": "x"}"#).unwrap(), None);
+        assert_eq!(k(r#"{"query": "x", "k": 3}"#).unwrap(), Some(3));
+        assert_eq!(k(r#"{"query": "x", "k": 3.0}"#).unwrap(), Some(3));
+        assert_eq!(k(r#"{"query": "x", "k": 1e2}"#).unwrap(), Some(100));
+        assert_eq!(k(r#"{"query": "x", "k": -7}"#).unwrap(), Some(-7));
+        for bad in ["null", "3.5", "\"3\"", "true", "[3]", "1e300"] {
+            assert!(
+                k(&format!(r#"{{"query": "x", "k": {bad}}}"#)).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn whitespace_list_is_rusts() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(c.is_whitespace(), WHITESPACE.contains(&c), "{:?}", c);
+        }
+    }
+
+    #[test]
+    fn spec_describes_this_instance() {
+        let config = Config::parse_from([
+            "dosm-rag-proxy",
+            "--database-url",
+            "postgresql://x@127.0.0.1/x",
+            "--rate-limit-per-second",
+            "2.5",
+            "--max-body-bytes",
+            "1000",
+        ]);
+        let spec = openapi_spec(&config);
+        let predict = &spec["paths"]["/predict"]["post"]["responses"];
+        for status in [
+            "200", "400", "401", "413", "415", "429", "500", "503", "504",
+        ] {
+            assert!(predict.get(status).is_some(), "{status} undocumented");
+        }
+        assert_eq!(
+            predict["429"]["headers"]["Retry-After"]["$ref"],
+            "#/components/headers/RetryAfter"
+        );
+        assert!(predict["413"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("1000 bytes"));
+        assert!(spec["info"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("2.5 requests per second (burst 3)"));
+        assert!(
+            spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+                .get("text/plain")
+                .is_some()
+        );
+        let pattern = spec["components"]["schemas"]["PredictRequest"]["properties"]["query"]
+            ["pattern"]
+            .as_str()
+            .unwrap();
+        assert!(pattern.starts_with("[^\t\n") && pattern.ends_with("\u{3000}]"));
+    }
 }

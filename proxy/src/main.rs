@@ -53,6 +53,13 @@ pub struct Config {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 16 * 1024)]
     pub max_body_bytes: usize,
+    /// Requests per second allowed on /predict to each API key, and to each client address for
+    /// requests without a valid key (fractions work: 0.5 is one every 2 s). 0 turns it off.
+    #[arg(long, env = "RATE_LIMIT_PER_SECOND", default_value_t = 0.0)]
+    pub rate_limit_per_second: f64,
+    /// Requests a client may send at once before the rate applies; 0 means the rate rounded up.
+    #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 0)]
+    pub rate_limit_burst: u32,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON")]
     pub log_json: bool,
@@ -73,6 +80,30 @@ impl Config {
         );
         Ok(keys)
     }
+
+    /// The rate limit as a governor quota, or None when it is off.
+    fn rate_quota(&self) -> Result<Option<governor::Quota>> {
+        let rate = self.rate_limit_per_second;
+        anyhow::ensure!(
+            rate.is_finite() && rate >= 0.0,
+            "RATE_LIMIT_PER_SECOND must be a number >= 0, got {rate}"
+        );
+        if rate == 0.0 {
+            return Ok(None);
+        }
+        let period = Duration::try_from_secs_f64(1.0 / rate)
+            .with_context(|| format!("RATE_LIMIT_PER_SECOND {rate} is too low"))?;
+        let quota = governor::Quota::with_period(period)
+            .with_context(|| format!("RATE_LIMIT_PER_SECOND {rate} is too high"))?;
+        let burst = match self.rate_limit_burst {
+            // `as` saturates: a rate above u32::MAX/s gets the largest burst.
+            0 => rate.ceil() as u32,
+            b => b,
+        };
+        Ok(Some(quota.allow_burst(
+            std::num::NonZeroU32::new(burst.max(1)).expect("at least 1"),
+        )))
+    }
 }
 
 fn main() -> Result<()> {
@@ -88,19 +119,23 @@ fn main() -> Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
     let keys = config.keys()?;
+    let quota = config.rate_quota()?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(async move {
             let dbs = db::Databases::connect(&config).await?;
             dbs.warm_up().await;
-            let state = http::new_state(config.clone(), keys, dbs);
+            let state = http::new_state(config.clone(), &keys, quota, dbs);
+            http::spawn_housekeeping(&state);
             let listener = tokio::net::TcpListener::bind(config.bind).await?;
             let addr = listener.local_addr()?;
             // A line for humans and for tests that bind port 0.
             println!("dosm-rag-proxy listening on http://{addr}");
             tracing::info!(%addr, "listening");
-            axum::serve(listener, http::router(state))
+            // The peer address is the rate limit's key for requests without a valid API key.
+            let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
             tracing::info!("stopped");
