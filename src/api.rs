@@ -52,6 +52,7 @@ fn model_info() -> JsonB {
         "model_dir": loaded.as_ref().map_or(&wanted.model_dir, |l| &l.config.model_dir).display().to_string(),
         "onnxruntime_library": runtime.map_or(wanted.ort_library.display().to_string(), |(p, _)| p.display().to_string()),
         "onnxruntime_version": runtime.map(|(_, v)| v),
+        "variant": loaded.as_ref().map_or(wanted.variant, |l| l.config.variant).name(),
         "threads": loaded.as_ref().map_or(wanted.intra_threads, |l| l.config.intra_threads),
         "loaded": loaded.is_some(),
         "load_ms": loaded.as_ref().map(|l| (l.load_ms * 100.0).round() / 100.0),

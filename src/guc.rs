@@ -5,11 +5,23 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::PostgresGucEnum;
+
+/// `dosm_rag.model_variant`: which weights in `model_dir` to run.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ModelVariant {
+    #[name = c"fp32"]
+    Fp32,
+    #[name = c"int8"]
+    Int8,
+}
 
 /// Directory with model.onnx, tokenizer.json and MODEL_VERSION. Empty: the installed assets.
 pub static MODEL_DIR: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 /// Path of libonnxruntime.so. Empty: the copy installed with the model assets.
 pub static ORT_LIBRARY: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static MODEL_VARIANT: GucSetting<ModelVariant> =
+    GucSetting::<ModelVariant>::new(ModelVariant::Fp32);
 pub static INFERENCE_THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static EMBED_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(32);
 pub static TOP_K: GucSetting<i32> = GucSetting::<i32>::new(3);
@@ -31,6 +43,15 @@ pub fn init() {
         c"Empty means the copy installed with the model assets. The library is loaded once per backend; a change takes effect in new sessions.",
         &ORT_LIBRARY,
         GucContext::Suset,
+        GucFlags::default(),
+    );
+    // Picks one of two files inside model_dir (not a path), so any role may choose.
+    GucRegistry::define_enum_guc(
+        c"dosm_rag.model_variant",
+        c"Model weights to run: fp32 (the exported model) or int8 (its dynamically quantised copy).",
+        c"int8 is faster and its vectors differ slightly (cosine >= 0.99 to fp32); stored vectors record the model_version they were made with. A change reloads the model in this session.",
+        &MODEL_VARIANT,
+        GucContext::Userset,
         GucFlags::default(),
     );
     GucRegistry::define_int_guc(
@@ -108,6 +129,13 @@ pub fn model_dir() -> PathBuf {
 
 pub fn ort_library() -> PathBuf {
     path_setting(&ORT_LIBRARY).unwrap_or_else(|| default_asset_dir().join("libonnxruntime.so"))
+}
+
+pub fn model_variant() -> dosm_rag_core::embed::Variant {
+    match MODEL_VARIANT.get() {
+        ModelVariant::Fp32 => dosm_rag_core::embed::Variant::Fp32,
+        ModelVariant::Int8 => dosm_rag_core::embed::Variant::Int8,
+    }
 }
 
 pub fn inference_threads() -> usize {

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::mem::ManuallyDrop;
 
-use dosm_rag_core::embed::{self, Config, Embedder};
+use dosm_rag_core::embed::{Config, Embedder};
 
 use crate::errors::OrRaise;
 use crate::guc;
@@ -20,6 +20,7 @@ pub fn wanted_config() -> Config {
     Config {
         model_dir: guc::model_dir(),
         ort_library: guc::ort_library(),
+        variant: guc::model_variant(),
         intra_threads: guc::inference_threads(),
     }
 }
@@ -27,7 +28,9 @@ pub fn wanted_config() -> Config {
 fn is_current(loaded: &Config, wanted: &Config) -> bool {
     // The ONNX Runtime library cannot be swapped inside a process, so a changed library path
     // alone does not force a reload; it applies to new sessions (model_info shows what is loaded).
-    loaded.model_dir == wanted.model_dir && loaded.intra_threads == wanted.intra_threads
+    loaded.model_dir == wanted.model_dir
+        && loaded.variant == wanted.variant
+        && loaded.intra_threads == wanted.intra_threads
 }
 
 /// Run `f` with this backend's model, loading it first if needed. Load failures are ERRORs; the
@@ -66,7 +69,7 @@ pub fn loaded() -> Option<Loaded> {
 
 /// The version recorded with the assets on disk (without loading the model), if readable.
 pub fn installed_version() -> Option<String> {
-    std::fs::read_to_string(guc::model_dir().join(embed::VERSION_FILE))
+    std::fs::read_to_string(guc::model_dir().join(guc::model_variant().version_file()))
         .ok()
         .map(|s| s.trim().to_string())
 }

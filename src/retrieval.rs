@@ -1,6 +1,10 @@
 //! Candidate rows for a question, fetched with one parameterised SPI query: the nearest
 //! neighbours of the question's embedding (HNSW) united with keyword matches (GIN full text).
 //! Ranking and wording are the core's (`dosm_rag_core::rag`).
+//!
+//! The query runs with the calling function's pinned search_path (pg_catalog first) and uses only
+//! operators whose argument types match a built-in exactly (hence `1::float8`), so no operator an
+//! ordinary role creates in `public` can be picked instead.
 
 use std::cell::RefCell;
 use std::mem::ManuallyDrop;
@@ -26,7 +30,7 @@ WITH q AS MATERIALIZED (SELECT dosm_rag.embed_text($1) AS v),
                       e.id
              LIMIT $4)
 SELECT e.id, e.source, s.title, s.source_url, e.row_ref, e.content, e.metadata,
-       (1 - (e.embedding <=> (SELECT q.v FROM q)))::float8 AS similarity
+       (1::pg_catalog.float8 - (e.embedding <=> (SELECT q.v FROM q))) AS similarity
   FROM dosm_rag.embeddings e JOIN dosm_rag.sources s ON s.name = e.source
  WHERE e.id IN (SELECT nn.id FROM nn UNION SELECT kw.id FROM kw)";
 

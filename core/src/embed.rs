@@ -20,9 +20,42 @@ pub const DIMENSIONS: usize = 384;
 /// sentence-transformers' `max_seq_length` for this model (the tokenizer.json says 128; it is wrong
 /// for sentence-transformers and overridden here).
 pub const MAX_TOKENS: usize = 256;
-pub const MODEL_FILE: &str = "model.onnx";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
-pub const VERSION_FILE: &str = "MODEL_VERSION";
+/// A text and the embeddings the exported models give for it (`scripts/share_weights.py`).
+pub const CANARY_FILE: &str = "CANARY.json";
+
+/// Which weights to run: the exported fp32 model, or its int8 dynamically quantised copy
+/// (`scripts/quantize_int8.py`; faster, slightly different vectors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Variant {
+    #[default]
+    Fp32,
+    Int8,
+}
+
+impl Variant {
+    pub fn model_file(self) -> &'static str {
+        match self {
+            Variant::Fp32 => "model.onnx",
+            Variant::Int8 => "model_int8.onnx",
+        }
+    }
+
+    /// The file holding this variant's version string (`<name>@<sha256 prefix of the model>`).
+    pub fn version_file(self) -> &'static str {
+        match self {
+            Variant::Fp32 => "MODEL_VERSION",
+            Variant::Int8 => "MODEL_VERSION_INT8",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Fp32 => "fp32",
+            Variant::Int8 => "int8",
+        }
+    }
+}
 
 /// Default number of texts per ONNX Runtime call in [`Embedder::embed_batch`].
 pub const DEFAULT_BATCH_SIZE: usize = 32;
@@ -32,6 +65,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 32;
 pub struct Config {
     pub model_dir: PathBuf,
     pub ort_library: PathBuf,
+    pub variant: Variant,
     /// ONNX Runtime intra-op threads; 1 means inference runs on the calling thread only.
     pub intra_threads: usize,
 }
@@ -112,12 +146,12 @@ impl Embedder {
     pub fn load(config: &Config) -> Result<Self> {
         let start = Instant::now();
         let tokenizer = load_tokenizer(&config.model_dir.join(TOKENIZER_FILE))?;
-        let model_path = config.model_dir.join(MODEL_FILE);
+        let model_path = config.model_dir.join(config.variant.model_file());
         std::fs::metadata(&model_path).map_err(|e| Error::from_io("model file", &model_path, e))?;
         // Open it now so a permission problem is reported as such, not as a parse error.
         std::fs::File::open(&model_path)
             .map_err(|e| Error::from_io("model file", &model_path, e))?;
-        let version = model_version(&config.model_dir)?;
+        let version = model_version(&config.model_dir.join(config.variant.version_file()))?;
         let rt = runtime(&config.ort_library)?;
 
         let invalid = |detail: String| Error::AssetInvalid {
@@ -140,14 +174,62 @@ impl Embedder {
             return Err(invalid("the model has no output".into()));
         }
 
-        Ok(Embedder {
+        let mut embedder = Embedder {
             tokenizer,
             session,
             has_token_type_ids,
             config: config.clone(),
             version,
-            load_ms: start.elapsed().as_secs_f64() * 1e3,
-        })
+            load_ms: 0.0,
+        };
+        embedder.check_canary()?;
+        embedder.load_ms = start.elapsed().as_secs_f64() * 1e3;
+        Ok(embedder)
+    }
+
+    /// The model must reproduce the embedding recorded at setup for the canary text. The
+    /// shared-weights layout holds ONNX Runtime's packed copies of the weights, which ORT uses
+    /// unchecked: copied to another CPU family or damaged, they would give wrong vectors, not an
+    /// error. Costs one short inference per load. No CANARY.json (a hand-made model_dir): no check.
+    fn check_canary(&mut self) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct Canary {
+            text: String,
+            fp32: Option<Vec<f32>>,
+            int8: Option<Vec<f32>>,
+        }
+        let path = self.config.model_dir.join(CANARY_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::from_io("canary file", &path, e)),
+        };
+        let invalid = |detail: String| Error::AssetInvalid {
+            what: "canary file",
+            path: path.clone(),
+            detail,
+        };
+        let canary: Canary = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let expected = match self.config.variant {
+            Variant::Fp32 => canary.fp32,
+            Variant::Int8 => canary.int8,
+        };
+        let Some(expected) = expected else {
+            return Ok(());
+        };
+        let got = self.embed(&canary.text)?;
+        let cosine: f32 = got.iter().zip(&expected).map(|(a, b)| a * b).sum();
+        if expected.len() != DIMENSIONS || cosine < 0.99999 {
+            return Err(Error::AssetInvalid {
+                what: "model file",
+                path: self.config.model_dir.join(self.config.variant.model_file()),
+                detail: format!(
+                    "the model does not reproduce the embedding recorded at setup (cosine {cosine:.6}): \
+                     the packed weights in model.onnx.data are for another CPU, or a file is damaged"
+                ),
+            });
+        }
+        Ok(())
     }
 
     pub fn config(&self) -> &Config {
@@ -350,11 +432,11 @@ fn load_tokenizer(path: &Path) -> Result<Tokenizer> {
     Ok(tokenizer)
 }
 
-/// The model version: `MODEL_VERSION` written by the export (`all-MiniLM-L6-v2@<sha256[:12]>` of
-/// model.onnx, checked by `SHA256SUMS`). Hashing the 90 MB model on every backend start would cost
+/// The model version: `MODEL_VERSION` (or `MODEL_VERSION_INT8`) written by the export
+/// (`all-MiniLM-L6-v2@<sha256[:12]>` of the model file, checked by `SHA256SUMS`). Hashing the 90 MB model on every backend start would cost
 /// more than the whole first call's budget, so the recorded value is trusted.
-fn model_version(dir: &Path) -> Result<String> {
-    let path = dir.join(VERSION_FILE);
+fn model_version(path: &Path) -> Result<String> {
+    let path = path.to_path_buf();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Error::from_io("model version file", &path, e))?;
     let version = text.trim();

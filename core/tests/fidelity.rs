@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use dosm_rag_core::embed::{Config, Embedder, DIMENSIONS, MAX_TOKENS};
+use dosm_rag_core::embed::{Config, Embedder, Variant, DIMENSIONS, MAX_TOKENS};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -41,10 +41,15 @@ fn model_dir() -> PathBuf {
 }
 
 fn embedder() -> Embedder {
+    embedder_of(Variant::Fp32)
+}
+
+fn embedder_of(variant: Variant) -> Embedder {
     let dir = model_dir();
     Embedder::load(&Config {
         ort_library: dir.join("libonnxruntime.so"),
         model_dir: dir,
+        variant,
         intra_threads: 1,
     })
     .expect("model assets installed (run scripts/setup.sh)")
@@ -100,6 +105,29 @@ fn every_reference_case_matches_sentence_transformers() {
         "min cosine to sentence-transformers: {:.7} ({:?})",
         worst.0, worst.1
     );
+}
+
+/// The int8 variant trades a little fidelity for speed: every reference case stays at cosine
+/// >= 0.99 to sentence-transformers, and its version names it.
+#[test]
+fn int8_variant_stays_close_to_sentence_transformers() {
+    let reference = reference();
+    let mut e = embedder_of(Variant::Int8);
+    assert!(e.version().contains("int8"), "version {}", e.version());
+    let mut cosines: Vec<f64> = reference
+        .cases
+        .iter()
+        .map(|case| cosine(&e.embed(&case.text).unwrap(), &case.embedding))
+        .collect();
+    cosines.sort_by(f64::total_cmp);
+    let mean = cosines.iter().sum::<f64>() / cosines.len() as f64;
+    println!(
+        "int8: min cosine {:.5}, mean {:.5} over {} cases",
+        cosines[0],
+        mean,
+        cosines.len()
+    );
+    assert!(cosines[0] >= 0.99, "min cosine {} < 0.99", cosines[0]);
 }
 
 #[test]
@@ -171,6 +199,7 @@ fn bad_assets_are_errors_not_panics() {
         Embedder::load(&Config {
             model_dir,
             ort_library: dir.join("libonnxruntime.so"),
+            variant: Variant::Fp32,
             intra_threads: 1,
         })
         .unwrap_err()

@@ -10,6 +10,6 @@ source tests/client/lib.sh
 cargo build -q --release -p dosm-rag-proxy --example load
 out=$(mktemp)
 trap 'kill "$PROXY_PID" 2>/dev/null; rm -f "$out"' EXIT
-start_proxy "$out" DATABASE_URL="$(scripts/db.sh url)" API_KEYS=load-test POOL_SIZE="${POOL_SIZE:-4}"
+start_proxy "$out" DATABASE_URL="${LOAD_DATABASE_URL:-$(scripts/db.sh url)}" API_KEYS=load-test POOL_SIZE="${POOL_SIZE:-4}"
 [ -n "$PROXY_URL" ] || { cat "$out"; exit 1; }
 target/release/examples/load "$PROXY_URL" load-test "${LOAD_CLIENTS:-16}" "${LOAD_SECONDS:-10}"

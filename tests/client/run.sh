@@ -21,10 +21,21 @@ now_ms() { date +%s%3N; }
 broken_dir() { # name, kind
   local d="$WORK/$1"
   mkdir -p "$d"
-  cp "$ASSETS/tokenizer.json" "$ASSETS/MODEL_VERSION" "$d/"
+  cp "$ASSETS/tokenizer.json" "$ASSETS/MODEL_VERSION" "$ASSETS/CANARY.json" "$d/"
   ln -sf "$ASSETS/model.onnx" "$d/model.onnx"
+  ln -sf "$ASSETS/model.onnx.data" "$d/model.onnx.data"
   case "$2" in
-    truncated-model) rm "$d/model.onnx" && head -c 30000000 "$ASSETS/model.onnx" >"$d/model.onnx" ;;
+    truncated-model) rm "$d/model.onnx" && head -c "$(($(stat -c %s "$ASSETS/model.onnx") / 2))" "$ASSETS/model.onnx" >"$d/model.onnx" ;;
+    truncated-weights)
+      rm "$d/model.onnx.data"
+      head -c "$(($(stat -c %s "$ASSETS/model.onnx.data") / 2))" "$ASSETS/model.onnx.data" >"$d/model.onnx.data"
+      ;;
+    damaged-weights)
+      rm "$d/model.onnx.data" && cp "$ASSETS/model.onnx.data" "$d/model.onnx.data"
+      # overwrite 40%..90% of it: still a well-formed file of the right size, wrong numbers
+      local mb=$(($(stat -c %s "$d/model.onnx.data") / 1048576))
+      dd if=/dev/urandom of="$d/model.onnx.data" bs=1M seek=$((mb * 4 / 10)) count=$((mb / 2)) conv=notrunc status=none
+      ;;
     corrupt-tokenizer) echo '{ "version": "1.0", "model": ' >"$d/tokenizer.json" ;;
     unreadable) chmod 000 "$d" ;;
   esac
@@ -58,6 +69,8 @@ psql "$URL" -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS dosm_rag
 
 fault_test "missing model dir" dosm_rag.model_dir /nonexistent/dosm_rag 58P01
 fault_test "truncated model.onnx" dosm_rag.model_dir "$(broken_dir trunc truncated-model)" F0000
+fault_test "truncated model.onnx.data" dosm_rag.model_dir "$(broken_dir truncw truncated-weights)" F0000
+fault_test "damaged weights (caught by the canary)" dosm_rag.model_dir "$(broken_dir damaged damaged-weights)" F0000
 fault_test "corrupt tokenizer.json" dosm_rag.model_dir "$(broken_dir tok corrupt-tokenizer)" F0000
 fault_test "unreadable model dir" dosm_rag.model_dir "$(broken_dir noperm unreadable)" 58030
 fault_test "wrong onnxruntime library" dosm_rag.onnxruntime_library /nonexistent/libonnxruntime.so 58P01
