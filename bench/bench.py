@@ -67,11 +67,13 @@ SELECT (row_number() OVER () - 1)::bigint AS row_ref,
 """
 
 # One chunk of rows, embedded in one embed_texts() call and inserted (the HNSW index is kept).
+# The call sits in a sub-select: as a direct argument of unnest() the planner would evaluate it
+# once more while estimating unnest()'s row count.
 CHUNK_SQL = """
 INSERT INTO dosm_rag.embeddings (source, row_ref, content, metadata, embedding, content_hash, model_version)
 SELECT %(source)s, s.row_ref, s.content, s.metadata, u.v, sha256(convert_to(s.content, 'UTF8')),
        dosm_rag.model_info() ->> 'version'
-  FROM unnest(%(refs)s::bigint[], dosm_rag.embed_texts(%(contents)s::text[])) AS u(row_ref, v)
+  FROM unnest(%(refs)s::bigint[], (SELECT dosm_rag.embed_texts(%(contents)s::text[]))) AS u(row_ref, v)
   JOIN bench.{table} s ON s.row_ref = u.row_ref
 """
 
