@@ -86,6 +86,7 @@ suite "client tests" client
 suite "reliability: cancellation, threads and signals, preload, parallel query, churn, hostile objects" \
   bash tests/client/reliability.sh
 suite "answer quality (tests/eval)" evaluation
+suite "crash safety, pgbench concurrency, replica after churn" bash tests/client/durability.sh
 suite "proxy over HTTP" proxy_tests
 suite "hot standby behind the proxy" bash tests/client/replica.sh
 suite "TLS and passwords" bash tests/client/tls.sh

@@ -96,6 +96,7 @@ DECLARE
     n_deleted bigint := 0;
     batch record;
     version text;
+    vectors vector[];
 BEGIN
     IF staging IS NULL OR source IS NULL OR source = '' THEN
         RAISE EXCEPTION 'staging table and source name are required'
@@ -135,20 +136,21 @@ BEGIN
       FROM pg_temp.dosm_rag_ingest_todo t
      WHERE t.same AND e.source = source AND e.row_ref = t.row_ref AND e.metadata IS DISTINCT FROM t.metadata;
 
+    version := dosm_rag.model_info() ->> 'version';
     FOR batch IN
         SELECT pg_catalog.array_agg(t.row_ref ORDER BY t.row_ref) AS refs, pg_catalog.array_agg(t.content ORDER BY t.row_ref) AS contents
           FROM (SELECT t.*, (pg_catalog.row_number() OVER (ORDER BY t.row_ref) - 1) / 256 AS b
                   FROM pg_temp.dosm_rag_ingest_todo t WHERE t.same IS NOT TRUE) t
          GROUP BY t.b ORDER BY t.b
     LOOP
-        WITH v AS (
-            SELECT u.row_ref, u.embedding
-              FROM ROWS FROM (pg_catalog.unnest(batch.refs), pg_catalog.unnest(dosm_rag.embed_texts(batch.contents)))
-                   AS u(row_ref, embedding)
-        )
+        -- Embedded in a statement of its own: inside the INSERT, the planner's row estimate for
+        -- unnest() would evaluate embed_texts() once more on the batch (a constant in a custom
+        -- plan), doubling the work of every ingest before 0.3.0.
+        vectors := dosm_rag.embed_texts(batch.contents);
         INSERT INTO dosm_rag.embeddings AS e (source, row_ref, content, metadata, embedding, content_hash, model_version)
-        SELECT source, t.row_ref, t.content, t.metadata, v.embedding, t.hash, dosm_rag.model_info() ->> 'version'
-          FROM v JOIN pg_temp.dosm_rag_ingest_todo t ON t.row_ref = v.row_ref
+        SELECT source, t.row_ref, t.content, t.metadata, u.embedding, t.hash, version
+          FROM ROWS FROM (pg_catalog.unnest(batch.refs), pg_catalog.unnest(vectors)) AS u(row_ref, embedding)
+          JOIN pg_temp.dosm_rag_ingest_todo t ON t.row_ref = u.row_ref
         ON CONFLICT ON CONSTRAINT embeddings_source_row_ref_key DO UPDATE
            SET content = EXCLUDED.content, metadata = EXCLUDED.metadata, embedding = EXCLUDED.embedding,
                content_hash = EXCLUDED.content_hash, model_version = EXCLUDED.model_version, updated_at = pg_catalog.now();
@@ -191,7 +193,7 @@ BEGIN
     END LOOP;
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search')
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.ef_search = 100', f);
     END LOOP;
