@@ -219,7 +219,8 @@ impl Embedder {
         };
         let got = self.embed(&canary.text)?;
         let cosine: f32 = got.iter().zip(&expected).map(|(a, b)| a * b).sum();
-        if expected.len() != DIMENSIONS || cosine < 0.99999 {
+        // NaN (damaged weights often give it) must fail too
+        if expected.len() != DIMENSIONS || cosine.is_nan() || cosine < 0.99999 {
             return Err(Error::AssetInvalid {
                 what: "model file",
                 path: self.config.model_dir.join(self.config.variant.model_file()),
