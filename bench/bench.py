@@ -262,13 +262,17 @@ def ingest_table_run(dsn, table, source, threads):
             "threads_per_session": threads, "variant": "fp32", "via": "ingest_table"}
 
 
-def ingest_benchmarks(admin_dsn, scratch_db, rows):
+INGEST_CONFIGS = {  # name: (via, sessions, threads per session, variant)
+    "table1": ("ingest_table", 1, 1, "fp32"), "table2": ("ingest_table", 1, 2, "fp32"),
+    "chunks": ("chunks", 2, 1, "fp32"), "chunks_int8": ("chunks", 2, 1, "int8"),
+}
+
+
+def ingest_benchmarks(admin_dsn, scratch_db, rows, names):
     """Each configuration in a fresh scratch database (empty table, HNSW index in place)."""
     results = []
     scratch = re.sub(r"/[^/?]*(\?|$)", f"/{scratch_db}\\1", admin_dsn, count=1)
-    configs = [("ingest_table", 1, 1, "fp32"), ("ingest_table", 1, 2, "fp32"), ("chunks", 2, 1, "fp32"),
-               ("chunks", 2, 1, "int8")]
-    for via, workers, threads, variant in configs:
+    for via, workers, threads, variant in (INGEST_CONFIGS[n] for n in names):
         conn, cur = connect(admin_dsn)
         cur.execute(f"DROP DATABASE IF EXISTS {scratch_db}")
         cur.execute(f"CREATE DATABASE {scratch_db}")
@@ -506,6 +510,7 @@ def main():
     ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--ingest-rows", type=int, default=10_000)
+    ap.add_argument("--ingest-configs", default=",".join(INGEST_CONFIGS), help="of: " + ",".join(INGEST_CONFIGS))
     ap.add_argument("--questions", type=int, default=200)
     ap.add_argument("--ef-search", default="40,100,200")
     ap.add_argument("--chosen-ef-search", type=int, default=100, help="the value rag_answer pins")
@@ -531,7 +536,8 @@ def main():
 
     if "ingest" not in skip:
         print(f"  ingestion, {args.ingest_rows} rows per configuration", flush=True)
-        r["ingest"] = ingest_benchmarks(args.admin_dsn, "dosm_rag_bench_ingest", args.ingest_rows)
+        r["ingest"] = ingest_benchmarks(args.admin_dsn, "dosm_rag_bench_ingest", args.ingest_rows,
+                                        args.ingest_configs.split(","))
 
     if "100k" not in skip:
         print(f"  {args.rows} rows", flush=True)
