@@ -80,6 +80,7 @@ DROP DATABASE IF EXISTS $SCRATCH;
 SQL
   fi
   [ -n "${KEEP_DURABILITY_DIR:-}" ] && { echo "kept $TMP"; return; }
+  if [ "$failed" -gt 0 ] && [ -f "$TMP/primary.log" ]; then echo "    (server log of the throwaway primary, last 40 lines)"; tail -40 "$TMP/primary.log" | sed "s/^/         /"; fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
