@@ -159,7 +159,8 @@ assets() {
     # MODEL_VERSION stays the export's: the shared layout computes the same numbers (checked)
     "$PY" "$ROOT/scripts/share_weights.py" "$build/model.onnx" "$build/tokenizer.json" "$build/shared" \
       "$build/model_int8.onnx"
-    (cd "$build" && sha256sum shared/model.onnx shared/model.onnx.data shared/CANARY.json model_int8.onnx \
+    (cd "$build" && sha256sum shared/model.onnx shared/model.onnx.data shared/CANARY.json shared/model_int8.onnx \
+      shared/model_int8.onnx.data \
       tokenizer.json "libonnxruntime.so.$ORT_WHEEL_VERSION" MODEL_VERSION MODEL_VERSION_INT8 |
       sed 's|  shared/|  |' >SHA256SUMS)
     echo "$export_sum" >"$build/.export"
@@ -173,7 +174,8 @@ assets() {
     return
   fi
   $SUDO mkdir -p "$dest"
-  for f in shared/model.onnx shared/model.onnx.data shared/CANARY.json model_int8.onnx tokenizer.json \
+  for f in shared/model.onnx shared/model.onnx.data shared/CANARY.json shared/model_int8.onnx \
+    shared/model_int8.onnx.data tokenizer.json \
     "libonnxruntime.so.$ORT_WHEEL_VERSION" MODEL_VERSION MODEL_VERSION_INT8 SHA256SUMS; do
     $SUDO install -m 0644 "$build/$f" "$dest/${f#shared/}"
   done

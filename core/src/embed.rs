@@ -226,7 +226,8 @@ impl Embedder {
                 path: self.config.model_dir.join(self.config.variant.model_file()),
                 detail: format!(
                     "the model does not reproduce the embedding recorded at setup (cosine {cosine:.6}): \
-                     the packed weights in model.onnx.data are for another CPU, or a file is damaged"
+                     the packed weights in {}.data are for another CPU, or a file is damaged",
+                    self.config.variant.model_file()
                 ),
             });
         }
