@@ -5,7 +5,8 @@ Same machine, same data, same questions, one run:
   embed      dosm_rag.embed_text in the backend (warm p50/p99, 9-token query, 1 thread; first call in
              a fresh backend; fp32 and int8), against Python ONNX Runtime + tokenizers on the same
              model file and, with --st-model, sentence-transformers on PyTorch (the old app's model)
-  memory     extra RSS per backend after the model loads, split into private and shared pages
+  memory     extra RSS per backend after the model loads, split into private and shared pages, with
+             a second backend holding the same model (shared pages only show as shared then)
   ingest     rows/s of ~40-token rows into dosm_rag.embeddings with its HNSW index in place:
              ingest_table() in one session, and embed_texts() chunks from two sessions
   100k       100 000 DOSM-shaped rows (CPI by state x division x month; built once, then cached in
@@ -31,6 +32,8 @@ import psycopg2
 
 QUERY = "what is CPI for 2023?"  # 9 tokens with [CLS] and [SEP]
 SOURCE = "cpi_state_bench"
+# HNSW build parameters for the 100k table, chosen by measurement (see the README's Benchmark section)
+HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64
 TITLE = "Consumer Price Index by State and Division, monthly (2010=100)"  # ~40 tokens per row
 STATES = ["Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Perak", "Perlis",
           "Pulau Pinang", "Sabah", "Sarawak", "Selangor", "Terengganu", "W.P. Kuala Lumpur",
@@ -107,11 +110,18 @@ def memory_kb(pid):
             if m:
                 fields[m.group(1)] = int(m.group(2))
     return {"rss": rss, "private": fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0),
+            "private_dirty": fields.get("Private_Dirty", 0),
             "shared": fields.get("Shared_Clean", 0) + fields.get("Shared_Dirty", 0), "pss": fields.get("Pss", 0)}
 
 
 def in_backend_embed(dsn, variant, calls):
-    """First call in a fresh backend, memory before/after, then warm latency timed inside the server."""
+    """First call in a fresh backend, memory before/after, then warm latency timed inside the server.
+
+    A companion backend has loaded the same model first and stays connected meanwhile: a page of a
+    memory-mapped file that only one process maps counts as private in smaps even though any other
+    backend would share it, so a lone backend cannot show what sharing saves."""
+    companion, ccur = connect(dsn, **{"dosm_rag.model_variant": variant})
+    ccur.execute("SELECT dosm_rag.embed_text('" + QUERY + "') IS NOT NULL")
     conn, cur = connect(dsn, **{"dosm_rag.model_variant": variant})
     cur.execute("SELECT pg_backend_pid()")
     pid = cur.fetchone()[0]
@@ -136,6 +146,7 @@ def in_backend_embed(dsn, variant, calls):
     cur.execute("SELECT dosm_rag.model_info() ->> 'version'")
     version = cur.fetchone()[0]
     conn.close()
+    companion.close()
     return {"version": version, "warm": best, "first_call_ms": round(first, 1), "memory_before_kb": before,
             "memory_after_kb": after}
 
@@ -342,6 +353,36 @@ def ensure_100k(dsn, rows):
     return info
 
 
+def ensure_hnsw(dsn, m, ef_construction):
+    """Give the HNSW index the chosen build parameters (ALTER INDEX ... SET, REINDEX) if it has others.
+
+    The build time is measured when it is rebuilt and kept in target/bench/hnsw.json afterwards."""
+    conn, cur = connect(dsn, maintenance_work_mem="1GB", max_parallel_maintenance_workers=1)
+    cur.execute("SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = 'dosm_rag.embeddings_embedding_hnsw'::regclass")
+    opts = dict(o.split("=", 1) for o in cur.fetchone()[0])
+    have = (int(opts.get("m", 16)), int(opts.get("ef_construction", 64)))
+    info = {"m": m, "ef_construction": ef_construction}
+    saved = {}
+    if os.path.exists("target/bench/hnsw.json"):
+        with open("target/bench/hnsw.json") as f:
+            saved = json.load(f)
+    if have == (m, ef_construction) and saved.get("m") == m and saved.get("ef_construction") == ef_construction:
+        conn.close()
+        return saved
+    print(f"    building the HNSW index with m={m}, ef_construction={ef_construction}", flush=True)
+    cur.execute(f"ALTER INDEX dosm_rag.embeddings_embedding_hnsw SET (m = {int(m)}, ef_construction = {int(ef_construction)})")
+    t = time.perf_counter()
+    cur.execute("REINDEX INDEX dosm_rag.embeddings_embedding_hnsw")
+    info["build_s"] = round(time.perf_counter() - t, 1)
+    cur.execute("SELECT pg_relation_size('dosm_rag.embeddings_embedding_hnsw')")
+    info["size_mb"] = round(cur.fetchone()[0] / 2 ** 20)
+    conn.close()
+    os.makedirs("target/bench", exist_ok=True)
+    with open("target/bench/hnsw.json", "w") as f:
+        json.dump(info, f)
+    return info
+
+
 def questions_100k(dsn, n, seed=7):
     """Questions about random rows of the 100k table, with the value each answer must quote."""
     conn, cur = connect(dsn)
@@ -384,32 +425,40 @@ def rag_100k(dsn, qs, calls):
 
 
 def recall_100k(dsn, qs, efs):
-    """recall@10 of the HNSW index against exact search (a sequential scan), per ef_search."""
+    """recall@10 of the HNSW index against exact search (a sequential scan), per ef_search.
+
+    `recall_at_10` counts returned ids that are in the exact top 10. `recall_eps` is ann-benchmarks'
+    definition: a returned row counts if its distance is within 1e-3 of the exact 10th distance; it
+    is reported beside the strict figure, never instead of it. `top10_spread` is the median distance
+    between the exact 1st and 10th rows, to show how close to a tie the exact top 10 is."""
     conn, cur = connect(dsn)
     cur.execute("CREATE TEMP TABLE bq AS SELECT n, dosm_rag.embed_text(q) AS v "
                 "FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, n)", ([x["q"] for x in qs],))
     cur.execute("SELECT n FROM bq ORDER BY n")
     ns = [r[0] for r in cur.fetchall()]
-    knn = ("SELECT e.id FROM dosm_rag.embeddings e ORDER BY e.embedding <=> (SELECT v FROM bq WHERE n = %s) "
-           "LIMIT 10")
+    knn = ("SELECT e.id, e.embedding <=> b.v FROM dosm_rag.embeddings e, bq b WHERE b.n = %s "
+           "ORDER BY e.embedding <=> (SELECT v FROM bq WHERE n = %s) LIMIT 10")
     cur.execute("SET enable_indexscan = off")
     exact = {}
     for n in ns:
-        cur.execute(knn, (n,))
-        exact[n] = {r[0] for r in cur.fetchall()}
+        cur.execute(knn, (n, n))
+        exact[n] = cur.fetchall()
     cur.execute("RESET enable_indexscan")
-    out = {}
+    out = {"top10_spread": round(statistics.median(e[-1][1] - e[0][1] for e in exact.values()), 5)}
     for ef in efs:
         cur.execute(f"SET hnsw.ef_search = {int(ef)}")
-        hits, times = 0, []
+        hits, eps_hits, times = 0, 0, []
         for n in ns:
             t = time.perf_counter()
-            cur.execute(knn, (n,))
-            got = {r[0] for r in cur.fetchall()}
+            cur.execute(knn, (n, n))
+            got = cur.fetchall()
             times.append((time.perf_counter() - t) * 1000)
-            hits += len(got & exact[n])
-        out[str(ef)] = {"recall_at_10": round(hits / (10 * len(ns)), 4), "knn_p50_ms": round(statistics.median(times), 3)}
-    cur.execute("EXPLAIN (COSTS OFF) " + knn, (ns[0],))
+            hits += len({g[0] for g in got} & {x[0] for x in exact[n]})
+            eps_hits += sum(1 for g in got if g[1] <= exact[n][-1][1] + 1e-3)
+        out[str(ef)] = {"recall_at_10": round(hits / (10 * len(ns)), 4),
+                        "recall_eps": round(eps_hits / (10 * len(ns)), 4),
+                        "knn_p50_ms": round(statistics.median(times), 3)}
+    cur.execute("EXPLAIN (COSTS OFF) " + knn, (ns[0], ns[0]))
     out["plan_uses_hnsw"] = any("embeddings_embedding_hnsw" in r[0] for r in cur.fetchall())
     conn.close()
     return out
@@ -451,7 +500,8 @@ def table(r):
         b, a = e["memory_before_kb"], e["memory_after_kb"]
         extra, private = (a["rss"] - b["rss"]) / 1024, (a["private"] - b["private"]) / 1024
         rows.append((f"extra RSS per backend after load ({name})", f"{extra:.0f} MB",
-                     f"private {private:.0f} MB, shared {(a['shared'] - b['shared']) / 1024:.0f} MB",
+                     f"private {private:.0f} MB (of it anonymous/dirty {(a['private_dirty'] - b['private_dirty']) / 1024:.0f} MB), "
+                     f"shared {(a['shared'] - b['shared']) / 1024:.0f} MB",
                      "<= 150 MB, <= 30 MB private" if name == "fp32" else "", (extra <= 150 and private <= 30)
                      if name == "fp32" else None))
     for i in r.get("ingest", []):
@@ -464,27 +514,35 @@ def table(r):
         if load:
             rows.append((f"load {load['rows']} rows, 2 sessions x 1 thread", f"{load['rows_per_s']:.0f} rows/s",
                          f"{load['seconds']:.0f} s, HNSW index kept", "", None))
-        if "hnsw_build_s" in k["table"]:
-            rows.append(("HNSW build after load (m=16, ef_construction=64)", f"{k['table']['hnsw_build_s']:.0f} s", "",
-                         "", None))
+        h = k["hnsw"]
+        if "build_s" in h:
+            rows.append((f"HNSW build, 100k rows (m={h['m']}, ef_construction={h['ef_construction']})",
+                         f"{h['build_s']:.0f} s", f"{h['size_mb']} MB", "", None))
         ef = r["100k"]["chosen_ef_search"]
         rec = k["recall"][str(ef)]
         rows.append((f"HNSW recall@10 vs exact, ef_search={ef}", f"{rec['recall_at_10']:.3f}",
                      "; ".join(f"ef {e}: {v['recall_at_10']:.3f} ({v['knn_p50_ms']:.2f} ms)"
                                for e, v in k["recall"].items() if e.isdigit()), ">= 0.95",
                      rec["recall_at_10"] >= 0.95))
+        rows.append(("  recall@10 within 1e-3 of the 10th distance (ann-benchmarks)", f"{rec['recall_eps']:.3f}",
+                     f"exact 1st-10th distance spread {k['recall']['top10_spread']:.4f} (median)", "", None))
         lat = k["rag"]["latency"]
         rows.append(("rag_answer(q, 3) @ 100k rows, p50", f"{lat['p50_ms']:.2f} ms",
                      f"accuracy {k['rag']['accuracy']:.2f} on {k['rag']['questions']} questions", "<= 3 ms",
                      lat["p50_ms"] <= 3))
         rows.append(("rag_answer(q, 3) @ 100k rows, p99", f"{lat['p99_ms']:.2f} ms", "", "<= 10 ms",
                      lat["p99_ms"] <= 10))
+        same = k.get("same_path_in_backend")
+        if same:
+            rows.append(("search_embeddings(embed_text(q), 3) @ 100k, p50", f"{same['p50_ms']:.2f} ms",
+                         f"p99 {same['p99_ms']:.2f} ms; the old app's work (top 3 by vector) in one query", "", None))
         for peer in ("python_ort", "sentence_transformers"):
             p = k.get(f"old_app_{peer}")
             if p:
                 ratio = p["p50_ms"] / lat["p50_ms"]
+                like = f", same work in the backend {p['p50_ms'] / same['p50_ms']:.2f}x" if same else ""
                 rows.append((f"  old app path @ 100k ({peer.replace('_', ' ')} + psycopg2 top-3)",
-                             f"{p['p50_ms']:.2f} ms", f"p99 {p['p99_ms']:.2f} ms; dosm_rag {ratio:.2f}x faster",
+                             f"{p['p50_ms']:.2f} ms", f"p99 {p['p99_ms']:.2f} ms; rag_answer {ratio:.2f}x faster{like}",
                              ">= 3x" if peer == "sentence_transformers" else "",
                              ratio >= 3 if peer == "sentence_transformers" else None))
     for name in ("proxy_1_client", "proxy_8_clients"):
@@ -513,6 +571,8 @@ def main():
     ap.add_argument("--ingest-configs", default=",".join(INGEST_CONFIGS), help="of: " + ",".join(INGEST_CONFIGS))
     ap.add_argument("--questions", type=int, default=200)
     ap.add_argument("--ef-search", default="40,100,200")
+    ap.add_argument("--hnsw-m", type=int, default=HNSW_M, help="HNSW m for the 100k table")
+    ap.add_argument("--hnsw-ef-construction", type=int, default=HNSW_EF_CONSTRUCTION)
     ap.add_argument("--chosen-ef-search", type=int, default=100, help="the value rag_answer pins")
     ap.add_argument("--skip", default="", help="comma-separated stages to skip: ingest,100k,proxy")
     ap.add_argument("--json", default="")
@@ -542,6 +602,7 @@ def main():
     if "100k" not in skip:
         print(f"  {args.rows} rows", flush=True)
         k = {"table": ensure_100k(args.dsn, args.rows), "chosen_ef_search": args.chosen_ef_search}
+        k["hnsw"] = ensure_hnsw(args.dsn, args.hnsw_m, args.hnsw_ef_construction)
         r["100k"] = k
         r["100k"]["chosen_ef_search"] = args.chosen_ef_search
         qs = questions_100k(args.dsn, args.questions)
@@ -552,6 +613,10 @@ def main():
         it = iter(range(10 ** 9))
         k["old_app_python_ort"] = best_of(lambda: old_app_query(cur, ort_peer, qs[next(it) % len(qs)]["q"]),
                                           args.calls)
+        # the same work as the old app's path (top 3 by vector, no keywords, no answer), in one query
+        k["same_path_in_backend"] = best_of(lambda: cur.execute(
+            "SELECT source, row_ref, content, similarity FROM dosm_rag.search_embeddings(dosm_rag.embed_text(%s), 3)",
+            (qs[next(it) % len(qs)]["q"],)) or cur.fetchall(), args.calls)
         if st:
             k["old_app_sentence_transformers"] = best_of(
                 lambda: old_app_query(cur, st, qs[next(it) % len(qs)]["q"]), args.calls)
