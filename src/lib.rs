@@ -34,6 +34,13 @@ pgrx::extension_sql_file!(
     requires = ["rag_schema"]
 );
 
+// 0.4.0's changes, shared verbatim with the 0.3.0 → 0.4.0 upgrade.
+pgrx::extension_sql_file!(
+    "../sql/schema_0.4.0.sql",
+    name = "schema_0_4_0",
+    requires = ["schema_0_3_0"]
+);
+
 // Last: read access for every role, and a pinned search_path on every function that has none
 // bound at creation (SQL-standard bodies are bound already), naming pgvector's schema.
 pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);

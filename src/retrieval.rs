@@ -14,21 +14,20 @@ use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
 use pgrx::{JsonB, PgBuiltInOids, PgOid};
 
-/// Nearest neighbours fetched for ranking, before fusion.
-const VECTOR_CANDIDATES: i32 = 40;
-/// Keyword matches fetched for ranking, before fusion.
-const KEYWORD_CANDIDATES: i32 = 60;
-
+/// The question's nearest neighbours (40) and keyword matches (60) are fetched for ranking,
+/// before fusion. The limits are literals, not parameters: after five executions the plan cache
+/// may switch to a generic plan, which must still see LIMIT 40 (an unknown limit is costed as a
+/// tenth of the table, where a sequential scan wins over the HNSW index).
 const CANDIDATES_SQL: &str = "
 WITH q AS MATERIALIZED (SELECT dosm_rag.embed_text($1) AS v),
      nn AS (SELECT e.id FROM dosm_rag.embeddings e
-             ORDER BY e.embedding <=> (SELECT q.v FROM q) LIMIT $2),
+             ORDER BY e.embedding <=> (SELECT q.v FROM q) LIMIT 40),
      kw AS (SELECT e.id FROM dosm_rag.embeddings e
-             WHERE $3::text IS NOT NULL
-               AND e.search_tsv @@ pg_catalog.to_tsquery('pg_catalog.simple', $3)
-             ORDER BY pg_catalog.ts_rank(e.search_tsv, pg_catalog.to_tsquery('pg_catalog.simple', $3)) DESC,
+             WHERE $2::text IS NOT NULL
+               AND e.search_tsv @@ pg_catalog.to_tsquery('pg_catalog.simple', $2)
+             ORDER BY pg_catalog.ts_rank(e.search_tsv, pg_catalog.to_tsquery('pg_catalog.simple', $2)) DESC,
                       e.id
-             LIMIT $4)
+             LIMIT 60)
 SELECT e.id, e.source, s.title, s.source_url, e.row_ref, e.content, e.metadata,
        (1::pg_catalog.float8 - (e.embedding <=> (SELECT q.v FROM q))) AS similarity
   FROM dosm_rag.embeddings e JOIN dosm_rag.sources s ON s.name = e.source
@@ -68,9 +67,8 @@ pub fn candidates(question: &str) -> Vec<Candidate> {
             let mut plan = cell.borrow_mut();
             if plan.is_none() {
                 let text = PgOid::BuiltIn(PgBuiltInOids::TEXTOID);
-                let int4 = PgOid::BuiltIn(PgBuiltInOids::INT4OID);
                 let prepared = client
-                    .prepare(CANDIDATES_SQL, &[text, int4, text, int4])
+                    .prepare(CANDIDATES_SQL, &[text, text])
                     .unwrap_or_else(|e| pgrx::error!("dosm_rag candidate search failed: {e}"));
                 *plan = Some(prepared.keep());
             }
@@ -80,12 +78,7 @@ pub fn candidates(question: &str) -> Vec<Candidate> {
             client.select(
                 plan.as_ref().expect("prepared above"),
                 None,
-                &[
-                    question.into(),
-                    VECTOR_CANDIDATES.into(),
-                    tsquery.into(),
-                    KEYWORD_CANDIDATES.into(),
-                ],
+                &[question.into(), tsquery.into()],
             )
         });
         let rows = rows.unwrap_or_else(|e| pgrx::error!("dosm_rag candidate search failed: {e}"));

@@ -1,4 +1,4 @@
--- an installation upgraded from 0.1.0 (through 0.2.0, with data) has exactly the objects and definitions of a fresh one
+-- an installation upgraded from 0.1.0 (through 0.2.0, with data, and 0.3.0) has exactly the objects and definitions of a fresh one
 CREATE TEMP TABLE objects (kind text, def text);
 CREATE FUNCTION pg_temp.snapshot(kind text) RETURNS void LANGUAGE sql AS $$
   INSERT INTO objects
@@ -35,6 +35,9 @@ ALTER EXTENSION dosm_rag UPDATE TO '0.3.0';
 SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
 -- rows from before the upgrade are searchable by keyword
 SELECT source, search_tsv @@ to_tsquery('simple', '2023 <-> 03') AS matches FROM dosm_rag.embeddings;
+ALTER EXTENSION dosm_rag UPDATE TO '0.4.0';
+SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
+SELECT source, row_ref FROM dosm_rag.search_embeddings(dosm_rag.embed_text('Johor CPI March 2023'), 1);
 SELECT pg_temp.snapshot('upgraded');
 SELECT count(*) FILTER (WHERE kind = 'fresh') = count(*) FILTER (WHERE kind = 'upgraded') AS same_count,
        count(*) FILTER (WHERE kind = 'fresh') > 20 AS nontrivial

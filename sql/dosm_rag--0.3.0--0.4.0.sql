@@ -1,0 +1,106 @@
+-- dosm_rag 0.3.0 -> 0.4.0: search_embeddings plans its query with the caller's k and filter
+-- (an HNSW index scan at any table size, where 0.3.0's generic plan scanned every row).
+-- Built from sql/schema_0.4.0.sql and sql/finalize.sql; frozen once 0.4.0 is released.
+-- tests/pg_regress/sql/upgrade.sql checks that an upgraded installation matches a fresh one.
+\echo Use "ALTER EXTENSION dosm_rag UPDATE TO '0.4.0'" to load this file. \quit
+
+-- search_embeddings plans its query with the caller's k and filter. As a SQL function its query
+-- was planned once for any k and any filter, and at 100 000 rows that plan was a parallel
+-- sequential scan of every row (about 400 ms) instead of an HNSW index scan (about 2 ms).
+-- EXECUTE ... USING plans each call with the values bound; the query texts are constants.
+-- With a filter, the HNSW scan comes first, allowed to visit 1 000 rows; if that finds fewer than
+-- k matching rows the filter is selective, and the exact search (the metadata GIN index, or a
+-- scan) answers instead, so a filter never loses rows. Measured at 100 000 rows, a filter
+-- matching 6% of them: HNSW 1-2 ms when it succeeds; the exact search 33 ms; an HNSW scan left
+-- to pgvector's own limit (20 000 rows) failed after 300 ms.
+CREATE OR REPLACE FUNCTION dosm_rag.search_embeddings(query_embedding vector, k integer DEFAULT 3, filter jsonb DEFAULT NULL)
+RETURNS TABLE (id bigint, source text, row_ref bigint, content text, metadata jsonb, similarity double precision)
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    n integer := dosm_rag.check_k(k);
+    found_rows bigint;
+BEGIN
+    IF query_embedding IS NULL THEN
+        RETURN;
+    END IF;
+    IF filter IS NULL THEN
+        RETURN QUERY EXECUTE
+            'SELECT e.id, e.source, e.row_ref, e.content, e.metadata,
+                    1::pg_catalog.float8 - (e.embedding <=> $1)
+               FROM dosm_rag.embeddings e
+              ORDER BY e.embedding <=> $1
+              LIMIT $2'
+            USING query_embedding, n;
+        RETURN;
+    END IF;
+    -- reverted when the function returns (it has SET clauses)
+    PERFORM pg_catalog.set_config('hnsw.max_scan_tuples', '1000', true);
+    EXECUTE
+        'SELECT pg_catalog.count(*) FROM (
+           SELECT FROM dosm_rag.embeddings e
+            WHERE e.metadata @> ($3 OPERATOR(pg_catalog.-) ''source''::text)
+              AND (NOT ($3 OPERATOR(pg_catalog.?) ''source''::text)
+                   OR e.source = ($3 OPERATOR(pg_catalog.->>) ''source''::text))
+            ORDER BY e.embedding <=> $1
+            LIMIT $2) s'
+        INTO found_rows USING query_embedding, n, filter;
+    IF found_rows >= n THEN
+        RETURN QUERY EXECUTE
+            'SELECT e.id, e.source, e.row_ref, e.content, e.metadata,
+                    1::pg_catalog.float8 - (e.embedding <=> $1)
+               FROM dosm_rag.embeddings e
+              WHERE e.metadata @> ($3 OPERATOR(pg_catalog.-) ''source''::text)
+                AND (NOT ($3 OPERATOR(pg_catalog.?) ''source''::text)
+                     OR e.source = ($3 OPERATOR(pg_catalog.->>) ''source''::text))
+              ORDER BY e.embedding <=> $1
+              LIMIT $2'
+            USING query_embedding, n, filter;
+    ELSE
+        -- exact: "+ 0" keeps the HNSW index out of the plan
+        RETURN QUERY EXECUTE
+            'SELECT e.id, e.source, e.row_ref, e.content, e.metadata,
+                    1::pg_catalog.float8 - (e.embedding <=> $1)
+               FROM dosm_rag.embeddings e
+              WHERE e.metadata @> ($3 OPERATOR(pg_catalog.-) ''source''::text)
+                AND (NOT ($3 OPERATOR(pg_catalog.?) ''source''::text)
+                     OR e.source = ($3 OPERATOR(pg_catalog.->>) ''source''::text))
+              ORDER BY (e.embedding <=> $1) OPERATOR(pg_catalog.+) 0::pg_catalog.float8
+              LIMIT $2'
+            USING query_embedding, n, filter;
+    END IF;
+END $$;
+
+-- dosm_rag: run last in the install script and in every upgrade script.
+GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;
+
+DO $$
+DECLARE
+    vector_schema text := (SELECT e.extnamespace::regnamespace::text FROM pg_catalog.pg_extension e
+                            WHERE e.extname = 'vector');
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.prosqlbody IS NULL
+    LOOP
+        -- identifiers come from regprocedure/regnamespace output, which quotes them
+        -- pg_catalog first: a same-named object elsewhere (public, where pgvector usually lives
+        -- and where ordinary roles may be able to create things) never replaces a built-in
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, dosm_rag, %s, pg_temp',
+                                  f, vector_schema);
+    END LOOP;
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.ef_search = 100', f);
+    END LOOP;
+    -- Rows filtered out after the index scan (a metadata filter, row-level security) must not
+    -- leave fewer than k results: pgvector then keeps scanning the graph, in exact order.
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.iterative_scan = strict_order', f);
+    END LOOP;
+END $$;
