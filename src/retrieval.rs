@@ -18,15 +18,18 @@ use pgrx::{JsonB, PgBuiltInOids, PgOid};
 /// before fusion. The limits are literals, not parameters: after five executions the plan cache
 /// may switch to a generic plan, which must still see LIMIT 40 (an unknown limit is costed as a
 /// tenth of the table, where a sequential scan wins over the HNSW index).
+/// The tsquery is parsed once, in its own CTE: written inline, a generic plan would parse it
+/// again for every row it rechecks and ranks (2 s instead of 20 ms for a question whose year is
+/// in every row, measured at 100 000 rows).
 const CANDIDATES_SQL: &str = "
 WITH q AS MATERIALIZED (SELECT dosm_rag.embed_text($1) AS v),
+     tq AS MATERIALIZED (SELECT pg_catalog.to_tsquery('pg_catalog.simple', $2) AS t),
      nn AS (SELECT e.id FROM dosm_rag.embeddings e
              ORDER BY e.embedding <=> (SELECT q.v FROM q) LIMIT 40),
      kw AS (SELECT e.id FROM dosm_rag.embeddings e
              WHERE $2::text IS NOT NULL
-               AND e.search_tsv @@ pg_catalog.to_tsquery('pg_catalog.simple', $2)
-             ORDER BY pg_catalog.ts_rank(e.search_tsv, pg_catalog.to_tsquery('pg_catalog.simple', $2)) DESC,
-                      e.id
+               AND e.search_tsv @@ (SELECT tq.t FROM tq)
+             ORDER BY pg_catalog.ts_rank(e.search_tsv, (SELECT tq.t FROM tq)) DESC, e.id
              LIMIT 60)
 SELECT e.id, e.source, s.title, s.source_url, e.row_ref, e.content, e.metadata,
        (1::pg_catalog.float8 - (e.embedding <=> (SELECT q.v FROM q))) AS similarity
