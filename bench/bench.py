@@ -4,7 +4,9 @@
 Same machine, same data, same questions, one run:
   embed      dosm_rag.embed_text in the backend (warm p50/p99, 9-token query, 1 thread; first call in
              a fresh backend; fp32 and int8), against Python ONNX Runtime + tokenizers on the same
-             model file and, with --st-model, sentence-transformers on PyTorch (the old app's model)
+             model file and, with --st-model, sentence-transformers on PyTorch (the old app's model);
+             and the floor a short query has on this CPU: the fp32 weight bytes every call reads
+             over the single-core read bandwidth (bench/membw.c, needs a C compiler)
   memory     extra RSS per backend after the model loads, split into private and shared pages, with
              a second backend holding the same model (shared pages only show as shared then)
   ingest     rows/s of ~40-token rows into dosm_rag.embeddings with its HNSW index in place:
@@ -498,6 +500,13 @@ def table(r):
     if st:
         rows.append(("  vs sentence-transformers (PyTorch, 1 thread)", "", f"{st['p50_ms']:.2f} ms "
                      f"({st['p50_ms'] / e32['warm']['p50_ms']:.2f}x)", "", None))
+    bw = r["machine"].get("read_gb_per_s_by_kib") or {}
+    if bw:
+        big = bw[max(bw)]
+        rows.append(("  floor: fp32 weights read per call / 1-core read bandwidth",
+                     f"{FP32_WEIGHT_BYTES / 1e6 / big:.2f} ms",
+                     f"{FP32_WEIGHT_BYTES / 1e6:.1f} MB / {big:.1f} GB/s (bench/membw.c, {max(bw) // 1024} MiB; "
+                     f"{min(bw) // 1024} MiB: {bw[min(bw)]:.1f} GB/s)", "", None))
     rows.append(("embed_text warm p99 (fp32)", f"{e32['warm']['p99_ms']:.2f} ms", "", "", None))
     if e8:
         o8 = r["peers"].get("python_ort_int8_embed", {}).get("p50_ms")
@@ -591,6 +600,8 @@ def main():
     skip = set(filter(None, args.skip.split(",")))
 
     r = {"machine": {"cpus": os.cpu_count(), "cpu": cpu_model()}, "embed": {}, "peers": {}}
+    os.makedirs(os.path.join(args.root, "target", "bench"), exist_ok=True)
+    r["machine"]["read_gb_per_s_by_kib"] = memory_bandwidth(args.root)
     print("  embed_text in the backend", flush=True)
     r["embed"]["fp32"] = in_backend_embed(args.dsn, "fp32", args.calls)
     if os.path.exists(os.path.join(args.assets, "model_int8.onnx")):
@@ -652,6 +663,23 @@ def main():
         with open(args.json, "w") as f:
             json.dump(r, f, indent=2)
         print(f"  JSON: {args.json}")
+
+
+# fp32 bytes of MiniLM-L6's weight MatMuls, all read once by every forward pass:
+# 6 layers x (4 x 384 x 384 + 2 x 384 x 1536) x 4 bytes
+FP32_WEIGHT_BYTES = 6 * (4 * 384 * 384 + 2 * 384 * 1536) * 4
+
+
+def memory_bandwidth(root):
+    """Single-core read bandwidth (bench/membw.c), GB/s by buffer size in KiB; {} without a C compiler."""
+    exe = os.path.join(root, "target", "bench", "membw")
+    src = os.path.join(root, "bench", "membw.c")
+    try:
+        subprocess.run(["cc", "-O2", "-mavx2", src, "-o", exe], check=True, capture_output=True)
+        out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {int(k): float(v) for k, v in (line.split() for line in out.splitlines())}
 
 
 def cpu_model():
