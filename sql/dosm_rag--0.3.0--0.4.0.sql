@@ -19,53 +19,32 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     n integer := dosm_rag.check_k(k);
     found_rows bigint;
+    -- constant query texts; every value is a parameter ($1 vector, $2 k, $3 filter)
+    columns constant text := 'SELECT e.id, e.source, e.row_ref, e.content, e.metadata,
+                                     1::pg_catalog.float8 - (e.embedding <=> $1) ';
+    matching constant text := 'FROM dosm_rag.embeddings e
+        WHERE e.metadata @> ($3 OPERATOR(pg_catalog.-) ''source''::text)
+          AND (NOT ($3 OPERATOR(pg_catalog.?) ''source''::text)
+               OR e.source = ($3 OPERATOR(pg_catalog.->>) ''source''::text)) ';
+    nearest constant text := 'ORDER BY e.embedding <=> $1 LIMIT $2';
 BEGIN
     IF query_embedding IS NULL THEN
         RETURN;
     END IF;
     IF filter IS NULL THEN
-        RETURN QUERY EXECUTE
-            'SELECT e.id, e.source, e.row_ref, e.content, e.metadata,
-                    1::pg_catalog.float8 - (e.embedding <=> $1)
-               FROM dosm_rag.embeddings e
-              ORDER BY e.embedding <=> $1
-              LIMIT $2'
-            USING query_embedding, n;
+        RETURN QUERY EXECUTE columns || 'FROM dosm_rag.embeddings e ' || nearest USING query_embedding, n;
         RETURN;
     END IF;
     -- reverted when the function returns (it has SET clauses)
     PERFORM pg_catalog.set_config('hnsw.max_scan_tuples', '1000', true);
-    EXECUTE
-        'SELECT pg_catalog.count(*) FROM (
-           SELECT FROM dosm_rag.embeddings e
-            WHERE e.metadata @> ($3 OPERATOR(pg_catalog.-) ''source''::text)
-              AND (NOT ($3 OPERATOR(pg_catalog.?) ''source''::text)
-                   OR e.source = ($3 OPERATOR(pg_catalog.->>) ''source''::text))
-            ORDER BY e.embedding <=> $1
-            LIMIT $2) s'
+    EXECUTE 'SELECT pg_catalog.count(*) FROM (SELECT 1 ' || matching || nearest || ') s'
         INTO found_rows USING query_embedding, n, filter;
     IF found_rows >= n THEN
-        RETURN QUERY EXECUTE
-            'SELECT e.id, e.source, e.row_ref, e.content, e.metadata,
-                    1::pg_catalog.float8 - (e.embedding <=> $1)
-               FROM dosm_rag.embeddings e
-              WHERE e.metadata @> ($3 OPERATOR(pg_catalog.-) ''source''::text)
-                AND (NOT ($3 OPERATOR(pg_catalog.?) ''source''::text)
-                     OR e.source = ($3 OPERATOR(pg_catalog.->>) ''source''::text))
-              ORDER BY e.embedding <=> $1
-              LIMIT $2'
-            USING query_embedding, n, filter;
+        RETURN QUERY EXECUTE columns || matching || nearest USING query_embedding, n, filter;
     ELSE
         -- exact: "+ 0" keeps the HNSW index out of the plan
-        RETURN QUERY EXECUTE
-            'SELECT e.id, e.source, e.row_ref, e.content, e.metadata,
-                    1::pg_catalog.float8 - (e.embedding <=> $1)
-               FROM dosm_rag.embeddings e
-              WHERE e.metadata @> ($3 OPERATOR(pg_catalog.-) ''source''::text)
-                AND (NOT ($3 OPERATOR(pg_catalog.?) ''source''::text)
-                     OR e.source = ($3 OPERATOR(pg_catalog.->>) ''source''::text))
-              ORDER BY (e.embedding <=> $1) OPERATOR(pg_catalog.+) 0::pg_catalog.float8
-              LIMIT $2'
+        RETURN QUERY EXECUTE columns || matching
+            || 'ORDER BY (e.embedding <=> $1) OPERATOR(pg_catalog.+) 0::pg_catalog.float8 LIMIT $2'
             USING query_embedding, n, filter;
     END IF;
 END $$;
@@ -89,18 +68,14 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, dosm_rag, %s, pg_temp',
                                   f, vector_schema);
     END LOOP;
+    -- Rows filtered out after the index scan (a metadata filter, row-level security) must not
+    -- leave fewer than k results: with iterative scans pgvector then keeps scanning the graph,
+    -- in exact order.
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
          WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.ef_search = 100', f);
-    END LOOP;
-    -- Rows filtered out after the index scan (a metadata filter, row-level security) must not
-    -- leave fewer than k results: pgvector then keeps scanning the graph, in exact order.
-    FOR f IN
-        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
-    LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.iterative_scan = strict_order', f);
     END LOOP;
 END $$;

@@ -17,18 +17,14 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, dosm_rag, %s, pg_temp',
                                   f, vector_schema);
     END LOOP;
+    -- Rows filtered out after the index scan (a metadata filter, row-level security) must not
+    -- leave fewer than k results: with iterative scans pgvector then keeps scanning the graph,
+    -- in exact order.
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
          WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.ef_search = 100', f);
-    END LOOP;
-    -- Rows filtered out after the index scan (a metadata filter, row-level security) must not
-    -- leave fewer than k results: pgvector then keeps scanning the graph, in exact order.
-    FOR f IN
-        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
-    LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.iterative_scan = strict_order', f);
     END LOOP;
 END $$;
