@@ -31,6 +31,12 @@ BEGIN
     IF query_embedding IS NULL THEN
         RETURN;
     END IF;
+    -- checked here: whether pgvector raises its own error or returns nothing depends on the plan
+    IF vector_dims(query_embedding) <> 384 THEN
+        RAISE EXCEPTION 'query_embedding must have 384 dimensions, got %', vector_dims(query_embedding)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass dosm_rag.embed_text(...) or another all-MiniLM-L6-v2 embedding.';
+    END IF;
     IF filter IS NULL THEN
         RETURN QUERY EXECUTE columns || 'FROM dosm_rag.embeddings e ' || nearest USING query_embedding, n;
         RETURN;

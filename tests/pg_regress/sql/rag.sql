@@ -13,6 +13,9 @@ SELECT dosm_rag.rag_answer('unemployment', -1);
 SELECT * FROM dosm_rag.search('unemployment', 1000000);
 SELECT * FROM dosm_rag.search_embeddings(dosm_rag.embed_text('x'), 0);
 \echo :LAST_ERROR_SQLSTATE
+-- a vector of another model: 22023, whatever the plan
+SELECT * FROM dosm_rag.search_embeddings('[1,2,3]');
+\echo :LAST_ERROR_SQLSTATE
 
 -- the documented psql recipe: a staging table (normally filled by \copy), then INSERT … SELECT
 CREATE TABLE staging_lfs (date text, state text, lf text, u_rate text);
