@@ -472,6 +472,7 @@ SQL
   }
   q "$BURL" -c "CREATE TABLE rq AS SELECT q.n AS i, dosm_rag.embed_text(q.t) AS v FROM ($(sql_questions "$RECALL_QUERIES")) AS q(n, t)" >/dev/null
   measure_recall ""
+  RECALL_BEFORE=${RECALL[1]:-0}
   echo "         (for information: recall before the run, over ${RECALL[2]:-?} rows: ${RECALL[0]:-?} (ef_search ${EF0:-?}), ${RECALL[1]:-?} (ef_search 100))"
 
   cat >"$WORK/upsert.sql" <<SQL
@@ -544,13 +545,19 @@ SQL
 first sample: $(cat "$WORK/rss1")
 second sample: $(cat "$WORK/rss2")"
 
+  # Two checks. The run must not damage the index: recall after it at least recall before it,
+  # less 0.02. And the graph pgvector builds in bulk (REINDEX) must reach MIN_RECALL. The graph
+  # built row by row during the seeding is not held to MIN_RECALL: its levels are drawn at
+  # random per insert, and on rows this alike (they differ in a date, a state and a value) it
+  # varies between runs (0.90 before the run in one CI run; 0.958-1.00 after it in others).
   measure_recall ""
-  st=$?
-  check "recall@10 of HNSW vs exact after the run, $RECALL_QUERIES queries over ${RECALL[2]:-?} rows: ${RECALL[0]:-?} (ef_search ${EF0:-?}, raw pgvector default), ${RECALL[1]:-?} (ef_search 100, as the extension's functions run) >= $MIN_RECALL" $st "$out"
+  after_out=$out
+  awk -v a="${RECALL[1]:-0}" -v b="$RECALL_BEFORE" 'BEGIN {exit !(a >= b - 0.02)}'
+  check "recall@10 of HNSW vs exact after the run, $RECALL_QUERIES queries over ${RECALL[2]:-?} rows: ${RECALL[0]:-?} (ef_search ${EF0:-?}, raw pgvector default), ${RECALL[1]:-?} (ef_search 100, as the extension's functions run) >= before the run ($RECALL_BEFORE) - 0.02" $? "$after_out"
   measure_recall "VACUUM dosm_rag.embeddings;"
   echo "         (for information: after one more VACUUM: recall ${RECALL[0]:-?} (ef_search ${EF0:-?}), ${RECALL[1]:-?} (ef_search 100))"
   measure_recall "REINDEX INDEX dosm_rag.embeddings_embedding_hnsw;"
-  echo "         (for information: after REINDEX of the HNSW index: recall ${RECALL[0]:-?} (ef_search ${EF0:-?}), ${RECALL[1]:-?} (ef_search 100))"
+  check "recall@10 after REINDEX of the HNSW index: ${RECALL[0]:-?} (ef_search ${EF0:-?}), ${RECALL[1]:-?} (ef_search 100) >= $MIN_RECALL" $? "$out"
   if [ -f "$SERVER_LOG" ]; then
     crash_lines=$(tail -n +$((log_lines + 1)) "$SERVER_LOG" | grep -E "terminated by signal|server process .* was terminated|PANIC|segfault")
     [ -z "$crash_lines" ]
