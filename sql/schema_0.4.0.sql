@@ -12,7 +12,6 @@ RETURNS TABLE (id bigint, source text, row_ref bigint, content text, metadata js
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     n integer := dosm_rag.check_k(k);
-    found_rows bigint;
     -- constant query texts; every value is a parameter ($1 vector, $2 k, $3 filter)
     columns constant text := 'SELECT e.id, e.source, e.row_ref, e.content, e.metadata,
                                      1::pg_catalog.float8 - (e.embedding <=> $1) ';
@@ -37,14 +36,14 @@ BEGIN
     END IF;
     -- reverted when the function returns (it has SET clauses)
     PERFORM pg_catalog.set_config('hnsw.max_scan_tuples', '1000', true);
-    EXECUTE 'SELECT pg_catalog.count(*) FROM (SELECT 1 ' || matching || nearest || ') s'
-        INTO found_rows USING query_embedding, n, filter;
-    IF found_rows >= n THEN
-        RETURN QUERY EXECUTE columns || matching || nearest USING query_embedding, n, filter;
-    ELSE
-        -- exact: "+ 0" keeps the HNSW index out of the plan
-        RETURN QUERY EXECUTE columns || matching
-            || 'ORDER BY (e.embedding <=> $1) OPERATOR(pg_catalog.+) 0::pg_catalog.float8 LIMIT $2'
-            USING query_embedding, n, filter;
-    END IF;
+    -- one statement: the exact search runs only when the HNSW scan found fewer than k rows (the
+    -- count is an init plan, the branch's one-time filter); "+ 0" keeps the index out of it
+    RETURN QUERY EXECUTE
+        'WITH hnsw AS MATERIALIZED (' || columns || matching || nearest || ')
+         SELECT * FROM hnsw WHERE (SELECT pg_catalog.count(*) FROM hnsw) >= $2
+         UNION ALL
+         SELECT * FROM (' || columns || matching
+            || 'ORDER BY (e.embedding <=> $1) OPERATOR(pg_catalog.+) 0::pg_catalog.float8 LIMIT $2) exact
+          WHERE (SELECT pg_catalog.count(*) FROM hnsw) < $2'
+        USING query_embedding, n, filter;
 END $$;
