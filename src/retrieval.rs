@@ -6,10 +6,10 @@
 //! operators whose argument types match a built-in exactly (hence `1::float8`), so no operator an
 //! ordinary role creates in `public` can be picked instead.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 
-use dosm_rag_core::rag::{self, Candidate};
+use dosm_rag_core::rag::{self, Candidate, PeriodWords};
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
 use pgrx::{JsonB, PgBuiltInOids, PgOid};
@@ -43,6 +43,36 @@ thread_local! {
         const { ManuallyDrop::new(RefCell::new(None)) };
 }
 
+thread_local! {
+    // How this database's search vectors hold periods, found once per backend. A schema updated
+    // to 0.4.0 while the backend runs keeps the old words too, so the old query stays correct.
+    static PERIOD_WORDS: Cell<Option<PeriodWords>> = const { Cell::new(None) };
+}
+
+/// Whether `dosm_rag.search_vector` indexes a row's periods as words of their own (0.4.0 on).
+fn period_words(client: &pgrx::spi::SpiClient<'_>) -> PeriodWords {
+    if let Some(w) = PERIOD_WORDS.get() {
+        return w;
+    }
+    let lexemes = client
+        .select(
+            "SELECT dosm_rag.search_vector('date=2023-03-01')
+                    @@ pg_catalog.to_tsquery('pg_catalog.simple', 'y2023m03')",
+            Some(1),
+            &[],
+        )
+        .ok()
+        .and_then(|t| t.first().get_one::<bool>().ok().flatten())
+        .unwrap_or(false);
+    let w = if lexemes {
+        PeriodWords::Lexemes
+    } else {
+        PeriodWords::Phrases
+    };
+    PERIOD_WORDS.set(Some(w));
+    w
+}
+
 /// Whether any row has been ingested.
 ///
 /// Read-only SPI (`select`), never `Spi::get_one`: that one marks the transaction as writing and
@@ -64,8 +94,8 @@ pub fn has_documents() -> bool {
 /// The candidate rows for `question`.
 pub fn candidates(question: &str) -> Vec<Candidate> {
     let q = rag::analyze(question);
-    let tsquery = rag::tsquery(&q);
     Spi::connect(|client| {
+        let tsquery = rag::tsquery(&q, period_words(&client));
         CANDIDATES_PLAN.with(|cell| {
             let mut plan = cell.borrow_mut();
             if plan.is_none() {

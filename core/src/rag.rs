@@ -527,15 +527,27 @@ pub fn keyword_terms(q: &Query) -> Vec<String> {
     terms.into_iter().take(32).collect()
 }
 
+/// How the database's search vector holds a row's period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodWords {
+    /// Schema 0.4.0 on: words of their own, `y2023m03`, `y2023q1`, `y2023a` (a field whose value
+    /// is the year) and `y2023` (any of these in 2023), each found by one index lookup.
+    Lexemes,
+    /// Before 0.4.0: only the text's words, so a period is a phrase (`2023 <-> 03`), which the
+    /// index cannot answer alone: every row holding both words is rechecked.
+    Phrases,
+}
+
 /// The query for `to_tsquery('simple', …)`, or None when there is nothing to search for:
 /// `a | b | c`, and when the question names periods, `(a | b | c) & (<period> | …)`.
 ///
 /// Every keyword match is ranked, so an unconstrained query costs time in proportion to the rows
 /// it matches: at 100 000 CPI rows "selangor" alone matches 7 000. Rows carry their period as
-/// `date=2023-03-01`, `year=2023` or `2023-Q1`, indexed as consecutive words, so a period is a
-/// phrase: a month matches its own month, its quarter's first month and the quarter's name (for
-/// quarterly tables), the year's first month (annual tables dated 1 January) and `year 2023`.
-pub fn tsquery(q: &Query) -> Option<String> {
+/// `date=2023-03-01`, `year=2023` or `2023-Q1`. A month matches its own month, its quarter's
+/// first month and the quarter's name (for quarterly tables), the year's first month (annual
+/// tables dated 1 January) and `year=2023`; a year alone matches any period in that year (with
+/// phrases: the word anywhere, titles included).
+pub fn tsquery(q: &Query, words: PeriodWords) -> Option<String> {
     let terms = keyword_terms(q);
     if terms.is_empty() {
         return None;
@@ -543,25 +555,39 @@ pub fn tsquery(q: &Query) -> Option<String> {
     let any = terms.join(" | ");
     let mut periods: BTreeSet<String> = BTreeSet::new();
     let mut month_years = BTreeSet::new();
+    let mut add = |y: i32, month: Option<u32>, quarter: u32| {
+        let first = quarter * 3 - 2;
+        let mut months: Vec<u32> = month.into_iter().collect();
+        months.extend([first, 1]);
+        for m in months {
+            periods.insert(match words {
+                PeriodWords::Lexemes => format!("y{y}m{m:02}"),
+                PeriodWords::Phrases => format!("{y} <-> {m:02}"),
+            });
+        }
+        periods.insert(match words {
+            PeriodWords::Lexemes => format!("y{y}q{quarter}"),
+            PeriodWords::Phrases => format!("{y} <-> q{quarter}"),
+        });
+        periods.insert(match words {
+            PeriodWords::Lexemes => format!("y{y}a"),
+            PeriodWords::Phrases => format!("year <-> {y}"),
+        });
+    };
     for &(y, m) in &q.months {
-        let quarter = (m - 1) / 3 + 1;
-        periods.insert(format!("{y} <-> {m:02}"));
-        periods.insert(format!("{y} <-> {:02}", quarter * 3 - 2));
-        periods.insert(format!("{y} <-> q{quarter}"));
-        periods.insert(format!("{y} <-> 01"));
-        periods.insert(format!("year <-> {y}"));
+        add(y, Some(m), (m - 1) / 3 + 1);
         month_years.insert(y);
     }
     for &(y, quarter) in &q.quarters {
-        periods.insert(format!("{y} <-> {:02}", quarter * 3 - 2));
-        periods.insert(format!("{y} <-> q{quarter}"));
-        periods.insert(format!("{y} <-> 01"));
-        periods.insert(format!("year <-> {y}"));
+        add(y, None, quarter);
         month_years.insert(y);
     }
     for &y in &q.years {
         if !month_years.contains(&y) {
-            periods.insert(y.to_string());
+            periods.insert(match words {
+                PeriodWords::Lexemes => format!("y{y}"),
+                PeriodWords::Phrases => y.to_string(),
+            });
         }
     }
     if periods.is_empty() {
@@ -1037,27 +1063,41 @@ mod tests {
     #[test]
     fn tsquery_is_plain_words_only() {
         let q = analyze("GDP'); DROP TABLE x; -- Johor & | !");
-        let t = tsquery(&q).unwrap();
-        assert!(
-            t.split(" | ")
-                .all(|w| w.chars().all(|c| c.is_ascii_alphanumeric())),
-            "{t}"
-        );
-        assert!(tsquery(&analyze("?? !!")).is_none());
+        for words in [PeriodWords::Lexemes, PeriodWords::Phrases] {
+            let t = tsquery(&q, words).unwrap();
+            assert!(
+                t.split(" | ")
+                    .all(|w| w.chars().all(|c| c.is_ascii_alphanumeric())),
+                "{t}"
+            );
+            assert!(tsquery(&analyze("?? !!"), words).is_none());
+        }
     }
 
     #[test]
     fn tsquery_requires_the_named_period() {
-        let t = tsquery(&analyze("CPI for food in Selangor in March 2023?")).unwrap();
+        let q = analyze("CPI for food in Selangor in March 2023?");
+        let t = tsquery(&q, PeriodWords::Phrases).unwrap();
         let (words, periods) = t.split_once(" & ").expect(&t);
         assert!(words.contains("selangor"), "{t}");
         for p in ["2023 <-> 03", "2023 <-> 01", "2023 <-> q1", "year <-> 2023"] {
             assert!(periods.contains(p), "{p} missing from {t}");
         }
         assert!(!periods.contains("2023 <-> 04"), "{t}");
-        let t = tsquery(&analyze("GDP of Johor in 2021")).unwrap();
+        let t = tsquery(&q, PeriodWords::Lexemes).unwrap();
+        let (words, periods) = t.split_once(" & ").expect(&t);
+        assert!(words.contains("selangor"), "{t}");
+        assert_eq!(periods, "(y2023a | y2023m01 | y2023m03 | y2023q1)", "{t}");
+        let t = tsquery(&analyze("GDP in Q3 2021"), PeriodWords::Lexemes).unwrap();
+        assert!(t.ends_with(" & (y2021a | y2021m01 | y2021m07 | y2021q3)"), "{t}");
+        let q = analyze("GDP of Johor in 2021");
+        let t = tsquery(&q, PeriodWords::Phrases).unwrap();
         assert!(t.ends_with(") & (2021)"), "{t}");
-        let t = tsquery(&analyze("latest GDP of Johor")).unwrap();
-        assert!(!t.contains('&'), "{t}");
+        let t = tsquery(&q, PeriodWords::Lexemes).unwrap();
+        assert!(t.ends_with(") & (y2021)"), "{t}");
+        for words in [PeriodWords::Lexemes, PeriodWords::Phrases] {
+            let t = tsquery(&analyze("latest GDP of Johor"), words).unwrap();
+            assert!(!t.contains('&'), "{t}");
+        }
     }
 }

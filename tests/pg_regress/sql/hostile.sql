@@ -55,6 +55,13 @@ SELECT dosm_rag.row_content('t', 'null');
 SELECT dosm_rag.row_content(E'T\\''; --', '{"a\"b": "x''; DROP TABLE y; --", "c\\\\d": "\\\\", "e": null, "f": "", "😀": "é"}') AS hostile_keys;
 SELECT length(dosm_rag.row_content(repeat('t', 1048576), json_build_object('k', repeat('v', 1048576)))) AS two_mb;
 
+-- search_vector: a row's periods become words of their own (y2023m03, y2023q1, y2023a, y2023);
+-- years in titles, longer numbers, values with decimals and impossible quarters do not
+SELECT dosm_rag.search_vector('CPI (2010=100): date=2023-03-01 state=Johor index=131.2');
+SELECT dosm_rag.search_vector('GDP: quarter=2023-Q1 period=2024 q3 year=2021 value=2021.5 n=12023-03 q=2023-Q5 2022Q4');
+SELECT quote_nullable(dosm_rag.search_vector(NULL)) AS null_text, dosm_rag.search_vector('') AS empty;
+SELECT length(dosm_rag.search_vector(repeat('date=2023-03-01 ', 65536))) AS one_mb_repeated;
+SELECT dosm_rag.search_vector(E'y2023m03 \\''; DROP TABLE x; -- 1999-12-31') AS hostile;
 -- search_embeddings: NULL and wrong vectors, k out of range, filters of every shape
 SELECT count(*) AS null_vector FROM dosm_rag.search_embeddings(NULL);
 SELECT count(*) FROM dosm_rag.search_embeddings('[1,2,3]');

@@ -38,6 +38,10 @@ SELECT source, search_tsv @@ to_tsquery('simple', '2023 <-> 03') AS matches FROM
 ALTER EXTENSION dosm_rag UPDATE TO '0.4.0';
 SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
 SELECT source, row_ref FROM dosm_rag.search_embeddings(dosm_rag.embed_text('Johor CPI March 2023'), 1);
+-- the update recomputed the stored search vector of rows from before it: periods are words
+SELECT source, search_tsv @@ to_tsquery('simple', 'y2023m03 & y2023') AS period_words,
+       search_tsv @@ to_tsquery('simple', '2023 <-> 03') AS phrase_still_matches
+  FROM dosm_rag.embeddings;
 SELECT pg_temp.snapshot('upgraded');
 SELECT count(*) FILTER (WHERE kind = 'fresh') = count(*) FILTER (WHERE kind = 'upgraded') AS same_count,
        count(*) FILTER (WHERE kind = 'fresh') > 20 AS nontrivial
