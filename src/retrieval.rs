@@ -95,7 +95,7 @@ pub fn has_documents() -> bool {
 pub fn candidates(question: &str) -> Vec<Candidate> {
     let q = rag::analyze(question);
     Spi::connect(|client| {
-        let tsquery = rag::tsquery(&q, period_words(&client));
+        let tsquery = rag::tsquery(&q, period_words(client));
         CANDIDATES_PLAN.with(|cell| {
             let mut plan = cell.borrow_mut();
             if plan.is_none() {

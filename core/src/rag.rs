@@ -1089,7 +1089,10 @@ mod tests {
         assert!(words.contains("selangor"), "{t}");
         assert_eq!(periods, "(y2023a | y2023m01 | y2023m03 | y2023q1)", "{t}");
         let t = tsquery(&analyze("GDP in Q3 2021"), PeriodWords::Lexemes).unwrap();
-        assert!(t.ends_with(" & (y2021a | y2021m01 | y2021m07 | y2021q3)"), "{t}");
+        assert!(
+            t.ends_with(" & (y2021a | y2021m01 | y2021m07 | y2021q3)"),
+            "{t}"
+        );
         let q = analyze("GDP of Johor in 2021");
         let t = tsquery(&q, PeriodWords::Phrases).unwrap();
         assert!(t.ends_with(") & (2021)"), "{t}");
