@@ -377,41 +377,43 @@ const STOP_WORDS: &[&str] = &[
 const DEFAULT_VALUES: &[&str] = &["overall", "both", "abs", "total", "all", "malaysia", "p0"];
 
 fn normalize(text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + 2);
-    s.push(' ');
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() || c == '.' {
-            s.push(c);
-        } else if c == '-' || c == '/' {
-            // keep 2026-06 and 2026/06 apart from words, as their own tokens
-            s.push(' ');
-            s.push(c);
-            s.push(' ');
-        } else if !s.ends_with(' ') {
-            s.push(' ');
-        }
-    }
-    // "w.p." and stray dots are noise for matching; a dot inside a number is not.
-    let mut out = String::with_capacity(s.len());
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let digit_around = i > 0
-            && i + 1 < chars.len()
-            && chars[i - 1].is_ascii_digit()
-            && chars[i + 1].is_ascii_digit();
-        if c == '.' && !digit_around {
-            out.push(' ');
+    // One pass: the ranking normalises every candidate's values and text (hundreds of strings a
+    // question), so no intermediate strings.
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push(' ');
+    let mut chars = text.chars().flat_map(char::to_lowercase).peekable();
+    let mut prev = ' ';
+    while let Some(c) = chars.next() {
+        // "w.p." and stray dots are noise for matching; a dot inside a number is not.
+        let keep = if c == '.' {
+            prev.is_ascii_digit() && chars.peek().is_some_and(char::is_ascii_digit)
         } else {
+            c.is_alphanumeric()
+        };
+        if keep {
             out.push(c);
+        } else {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+            if c == '-' || c == '/' {
+                // keep 2026-06 and 2026/06 apart from words, as their own tokens
+                out.push(c);
+                out.push(' ');
+            }
+        }
+        prev = c;
+    }
+    if !out.ends_with(' ') || out.len() == 1 {
+        out.push(' ');
+    }
+    // `replace` allocates a new string even when nothing matches; most texts match no alias
+    for (from, to) in ALIASES {
+        if out.contains(from) {
+            out = out.replace(from, to);
         }
     }
-    let mut collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    collapsed.insert(0, ' ');
-    collapsed.push(' ');
-    for (from, to) in ALIASES {
-        collapsed = collapsed.replace(from, to);
-    }
-    collapsed
+    out
 }
 
 /// Normalise a metadata value the same way, without the "w p" of "W.P. Kuala Lumpur".
@@ -422,8 +424,22 @@ fn normalize_value(value: &str) -> String {
         .unwrap_or(n)
 }
 
+/// Whether `norm` contains ` phrase ` (the phrase as whole words), without building that string.
 fn contains_phrase(norm: &str, phrase: &str) -> bool {
-    norm.contains(&format!(" {} ", phrase.trim()))
+    let p = phrase.trim();
+    if p.is_empty() {
+        return norm.contains("  ");
+    }
+    let mut from = 0;
+    while let Some(i) = norm[from..].find(p) {
+        let i = from + i;
+        if norm[..i].ends_with(' ') && norm[i + p.len()..].starts_with(' ') {
+            return true;
+        }
+        // occurrences may overlap: go on from the next character
+        from = i + p.chars().next().map_or(1, char::len_utf8);
+    }
+    false
 }
 
 /// Parse a question.
@@ -1058,6 +1074,98 @@ mod tests {
             answer("gdp", vec![], 3, 0.6).failure_mode.as_deref(),
             Some(FAILURE_NO_DOCUMENTS)
         );
+    }
+
+    /// The two-pass normalisation `normalize` replaced (kept here as the reference).
+    fn normalize_reference(text: &str) -> String {
+        let mut s = String::new();
+        s.push(' ');
+        for c in text.chars().flat_map(char::to_lowercase) {
+            if c.is_alphanumeric() || c == '.' {
+                s.push(c);
+            } else if c == '-' || c == '/' {
+                s.push(' ');
+                s.push(c);
+                s.push(' ');
+            } else if !s.ends_with(' ') {
+                s.push(' ');
+            }
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let mut out = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let digit_around = i > 0
+                && i + 1 < chars.len()
+                && chars[i - 1].is_ascii_digit()
+                && chars[i + 1].is_ascii_digit();
+            out.push(if c == '.' && !digit_around { ' ' } else { c });
+        }
+        let mut collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        collapsed.insert(0, ' ');
+        collapsed.push(' ');
+        for (from, to) in ALIASES {
+            collapsed = collapsed.replace(from, to);
+        }
+        collapsed
+    }
+
+    #[test]
+    fn normalize_matches_its_reference() {
+        let mut texts: Vec<String> = [
+            "",
+            " ",
+            ".",
+            "..",
+            "1..2",
+            "1.2.3",
+            ".5",
+            "5.",
+            "W.P. Kuala Lumpur",
+            "w.p.",
+            "2026-06",
+            "2026/06",
+            "a - b",
+            "a--b",
+            "-",
+            "/",
+            "x=1.5 y=-2",
+            "Penang KL Malacca",
+            "KL.",
+            "suku tahun ketiga 2025",
+            "Q3 2025 (third quarter)",
+            "İstanbul ΣΑΣ ß ǅ",
+            "١٢.٣٤",
+            "tab\there\nnewline",
+            "\u{a0}nbsp\u{a0}",
+            "😀.1.😀",
+            "a.b-c/d e_f",
+            "Consumer Price Index (2010=100): state=W.P. Putrajaya date=2023-03-01 index=131.2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // every pair of the pieces above, so that each meets every neighbour
+        let pieces = texts.clone();
+        for a in &pieces {
+            for b in &pieces {
+                texts.push(format!("{a}{b}"));
+                texts.push(format!("{a} {b}"));
+            }
+        }
+        for t in &texts {
+            assert_eq!(normalize(t), normalize_reference(t), "{t:?}");
+        }
+        for t in &texts {
+            let n = normalize(t);
+            for p in ["a", "kuala lumpur", "2023", "w p", "", "1.2", "ss"] {
+                assert_eq!(
+                    contains_phrase(&n, p),
+                    n.contains(&format!(" {} ", p.trim())),
+                    "{n:?} {p:?}"
+                );
+            }
+        }
+        assert!(contains_phrase(" xa a a ", "a a"));
     }
 
     #[test]
