@@ -9,8 +9,10 @@ Same machine, same data, same questions, one run:
              over the single-core read bandwidth (bench/membw.c, needs a C compiler)
   memory     extra RSS per backend after the model loads, split into private and shared pages, with
              a second backend holding the same model (shared pages only show as shared then)
-  ingest     rows/s of ~40-token rows into dosm_rag.embeddings with its HNSW index in place:
-             ingest_table() in one session, and embed_texts() chunks from two sessions
+  ingest     rows/s of ~40-token rows into dosm_rag.embeddings with its HNSW index in place (or
+             built after the load): ingest_table() in one session, and embed_texts() chunks from
+             two sessions; and the floor: the matrix multiplications a row needs over the rate a
+             well-tuned GEMM reaches on one core, times the cores
   100k       100 000 DOSM-shaped rows (CPI by state x division x month; built once, then cached in
              the bench database), the HNSW build time after the load, recall@10 of the HNSW search
              against exact search at several ef_search, rag_answer(q, 3) latency and accuracy, and
@@ -26,6 +28,7 @@ import random
 import re
 import statistics
 import subprocess
+import sys
 import threading
 import time
 
@@ -275,17 +278,29 @@ def ingest_table_run(dsn, table, source, threads):
             "threads_per_session": threads, "variant": "fp32", "via": "ingest_table"}
 
 
-INGEST_CONFIGS = {  # name: (via, sessions, threads per session, variant)
-    "table1": ("ingest_table", 1, 1, "fp32"), "table2": ("ingest_table", 1, 2, "fp32"),
-    "chunks": ("chunks", 2, 1, "fp32"), "chunks_int8": ("chunks", 2, 1, "int8"),
+INGEST_CONFIGS = {  # name: (via, sessions, threads per session, variant, HNSW index: kept or built after)
+    "table1": ("ingest_table", 1, 1, "fp32", "kept"), "table2": ("ingest_table", 1, 2, "fp32", "kept"),
+    "chunks": ("chunks", 2, 1, "fp32", "kept"), "chunks_int8": ("chunks", 2, 1, "int8", "kept"),
+    "chunks_after": ("chunks", 2, 1, "fp32", "after"), "chunks_int8_after": ("chunks", 2, 1, "int8", "after"),
 }
 
 
-def ingest_benchmarks(admin_dsn, scratch_db, rows, names):
-    """Each configuration in a fresh scratch database (empty table, HNSW index in place)."""
+def avg_tokens(dsn, table, tokenizer):
+    """Mean token count of the staged rows, as the model sees them (special tokens included)."""
+    conn, cur = connect(dsn)
+    cur.execute(f"SELECT content FROM bench.{table}")
+    texts = [t for (t,) in cur.fetchall()]
+    conn.close()
+    return round(statistics.fmean(len(e.ids) for e in tokenizer.encode_batch(texts)), 1)
+
+
+def ingest_benchmarks(admin_dsn, scratch_db, rows, names, tokenizer):
+    """Each configuration in a fresh scratch database: an empty table with its HNSW index in place
+    ("kept"), or dropped before the load and built again after it, the build timed with the load
+    ("after")."""
     results = []
     scratch = re.sub(r"/[^/?]*(\?|$)", f"/{scratch_db}\\1", admin_dsn, count=1)
-    for via, workers, threads, variant in (INGEST_CONFIGS[n] for n in names):
+    for via, workers, threads, variant, index in (INGEST_CONFIGS[n] for n in names):
         conn, cur = connect(admin_dsn)
         cur.execute(f"DROP DATABASE IF EXISTS {scratch_db}")
         cur.execute(f"CREATE DATABASE {scratch_db}")
@@ -308,11 +323,29 @@ def ingest_benchmarks(admin_dsn, scratch_db, rows, names):
             conn.close()
             r = ingest_table_run(scratch, "ingest_csv", "bench_ingest", threads)
         else:
+            if index == "after":
+                conn, cur = connect(scratch)
+                cur.execute("SELECT pg_get_indexdef('dosm_rag.embeddings_embedding_hnsw'::regclass)")
+                indexdef = cur.fetchone()[0]
+                cur.execute("DROP INDEX dosm_rag.embeddings_embedding_hnsw")
+                conn.close()
             r = chunked_ingest(scratch, "ingest_rows", "bench_ingest", workers, threads, variant)
             r["via"] = "embed_texts chunks of 500"
+            if index == "after":
+                conn, cur = connect(scratch, maintenance_work_mem="1GB", max_parallel_maintenance_workers=1)
+                t = time.perf_counter()
+                cur.execute(indexdef)
+                build = time.perf_counter() - t
+                conn.close()
+                r["index_build_s"] = round(build, 2)
+                r["load_s"] = r["seconds"]
+                r["seconds"] = round(r["seconds"] + build, 2)
+                r["rows_per_s"] = round(r["rows"] / r["seconds"], 1)
+        r["index"] = index
         r["avg_chars"] = round(avg_chars)
+        r["avg_tokens"] = avg_tokens(scratch, "ingest_rows", tokenizer)
         results.append(r)
-        print(f"    ingest {r['via']}, {workers} session(s) x {threads} thread(s), {variant}: "
+        print(f"    ingest {r['via']}, {workers} session(s) x {threads} thread(s), {variant}, index {index}: "
               f"{r['rows_per_s']} rows/s", flush=True)
     conn, cur = connect(admin_dsn)
     cur.execute(f"DROP DATABASE IF EXISTS {scratch_db}")
@@ -524,9 +557,22 @@ def table(r):
                      "<= 150 MB, <= 30 MB private" if name == "fp32" else "", (extra <= 150 and private <= 30)
                      if name == "fp32" else None))
     for i in r.get("ingest", []):
+        after = i.get("index") == "after"
+        detail = (f"HNSW index built after the load: {i['load_s']:.1f} s load + {i['index_build_s']:.1f} s build"
+                  if after else "HNSW index kept")
         rows.append((f"ingest {i['rows']} rows (~{i['avg_chars']} chars), {i['via']}, {i['sessions']}x{i['threads_per_session']} "
-                     f"thr, {i['variant']}", f"{i['rows_per_s']:.0f} rows/s", "HNSW index kept", ">= 500 rows/s"
+                     f"thr, {i['variant']}", f"{i['rows_per_s']:.0f} rows/s", detail, ">= 500 rows/s"
                      if i["variant"] == "fp32" else "", (i["rows_per_s"] >= 500) if i["variant"] == "fp32" else None))
+    ing = r.get("ingest") or []
+    gemm = r["machine"].get("gemm_gflops_1_core")
+    if ing and gemm:
+        tokens = ing[0]["avg_tokens"]
+        gflop_row = 2 * FP32_WEIGHT_BYTES / 4 * tokens / 1e9
+        cores = r["machine"]["cpus"]
+        rows.append((f"  floor: {cores} cores x 1-core GEMM rate / fp32 FLOPs per row",
+                     f"{cores * gemm / gflop_row:.0f} rows/s",
+                     f"{tokens:.0f} tokens x {2 * FP32_WEIGHT_BYTES / 4 / 1e6:.1f} MFLOP = {gflop_row:.2f} GFLOP; "
+                     f"{gemm:.1f} GFLOP/s per core (numpy/OpenBLAS, {round(32 * tokens)} x 384 @ 384 x 1536)", "", None))
     k = r.get("100k")
     if k:
         load = k["table"].get("load")
@@ -618,7 +664,8 @@ def main():
     if "ingest" not in skip:
         print(f"  ingestion, {args.ingest_rows} rows per configuration", flush=True)
         r["ingest"] = ingest_benchmarks(args.admin_dsn, "dosm_rag_bench_ingest", args.ingest_rows,
-                                        args.ingest_configs.split(","))
+                                        args.ingest_configs.split(","), ort_peer.tok)
+        r["machine"]["gemm_gflops_1_core"] = gemm_rate(round(32 * r["ingest"][0]["avg_tokens"]))
 
     if "100k" not in skip:
         print(f"  {args.rows} rows", flush=True)
@@ -679,6 +726,23 @@ def memory_bandwidth(root):
     except (OSError, subprocess.CalledProcessError):
         return {}
     return {int(k): float(v) for k, v in (line.split() for line in out.splitlines())}
+
+
+def gemm_rate(m):
+    """GFLOP/s of one core doing the model's largest MatMul at a batch's shape (m token rows x 384 @
+    384 x 1536, fp32) with numpy's BLAS (OpenBLAS, one thread; in a subprocess so that the thread
+    limit holds): what a well-tuned GEMM reaches on this CPU, the ceiling for embedding rows."""
+    code = ("import numpy as np, time\n"
+            f"a = np.random.rand({m}, 384).astype(np.float32); b = np.random.rand(384, 1536).astype(np.float32)\n"
+            "a @ b\nbest = 0\n"
+            "for _ in range(5):\n"
+            "    t = time.perf_counter()\n"
+            "    for _ in range(50): a @ b\n"
+            f"    best = max(best, 50 * 2 * {m} * 384 * 1536 / (time.perf_counter() - t) / 1e9)\n"
+            "print(best)\n")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
+    return round(float(out.stdout), 1)
 
 
 def cpu_model():
