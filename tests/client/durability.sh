@@ -225,7 +225,7 @@ acked() { grep -o '^acked [0-9]*' "$1" | cut -d' ' -f2 | sort -n | tr '\n' ' ' |
 
 # hnsw_walk LABEL URL QUERY_TABLE [MAX_UNREACHED_PCT]: a full walk of the HNSW graph (iterative
 # scan from the first query vector) returns live rows only, each once, and reaches all but at most
-# MAX_UNREACHED_PCT (default 1) percent of them; sets UNREACHED (the ids it cannot reach)
+# MAX_UNREACHED_PCT (default 1) percent of them; sets UNREACHED (the ids it did not return)
 hnsw_walk() {
   local label=$1 max_pct=${4:-1} out walk heap unreached nd
   # HNSW: a full walk of the graph (iterative scan) reaches the rows; rows it cannot reach are
