@@ -62,14 +62,14 @@ CREATE OR REPLACE FUNCTION dosm_rag.search_vector(content text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN pg_catalog.to_tsvector('pg_catalog.simple'::regconfig, pg_catalog.translate(content, '=_-:,()/', '        '))
     || pg_catalog.array_to_tsvector(ARRAY(
-        SELECT DISTINCT p.lexeme
+        SELECT p.lexeme
           FROM pg_catalog.regexp_matches(content,
                  '(?<![0-9])([0-9]{4})(?:-([0-9]{2})(?![0-9])|[- ]?[Qq]([1-4])(?![0-9]))|=([0-9]{4})(?![-0-9.])', 'g') AS m(m),
                LATERAL (VALUES ('y' || coalesce(m.m[1], m.m[4])),
                                ('y' || m.m[1] || 'm' || m.m[2]),
                                ('y' || m.m[1] || 'q' || m.m[3]),
                                ('y' || m.m[4] || 'a')) AS p(lexeme)
-         WHERE p.lexeme IS NOT NULL));
+         WHERE p.lexeme IS NOT NULL));  -- array_to_tsvector drops repeated lexemes
 ALTER TABLE dosm_rag.embeddings
     ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (dosm_rag.search_vector(content)) STORED;
 CREATE INDEX embeddings_search_tsv ON dosm_rag.embeddings USING gin (search_tsv);

@@ -83,9 +83,10 @@ fn rag_answer(query: Option<&str>, k: default!(Option<i32>, "NULL")) -> Option<J
     } else if !retrieval::has_documents() {
         rag::no_documents()
     } else {
-        rag::answer(
-            query,
-            retrieval::candidates(query),
+        let q = rag::analyze(query);
+        rag::answer_query(
+            &q,
+            retrieval::candidates(query, &q),
             k,
             guc::conf_threshold(),
         )
@@ -115,7 +116,8 @@ fn search(
     let ranked = if query.trim().is_empty() {
         vec![]
     } else {
-        rag::rank(&rag::analyze(query), retrieval::candidates(query))
+        let q = rag::analyze(query);
+        rag::rank(&q, retrieval::candidates(query, &q))
     };
     TableIterator::new(ranked.into_iter().take(k).map(|s| {
         let c = s.candidate;

@@ -9,7 +9,7 @@
 use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 
-use dosm_rag_core::rag::{self, Candidate, PeriodWords};
+use dosm_rag_core::rag::{self, Candidate, PeriodWords, Query};
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
 use pgrx::{JsonB, PgBuiltInOids, PgOid};
@@ -91,11 +91,10 @@ pub fn has_documents() -> bool {
     })
 }
 
-/// The candidate rows for `question`.
-pub fn candidates(question: &str) -> Vec<Candidate> {
-    let q = rag::analyze(question);
+/// The candidate rows for `question`, analysed as `q` (its keyword query is built from that).
+pub fn candidates(question: &str, q: &Query) -> Vec<Candidate> {
     Spi::connect(|client| {
-        let tsquery = rag::tsquery(&q, period_words(client));
+        let tsquery = rag::tsquery(q, period_words(client));
         CANDIDATES_PLAN.with(|cell| {
             let mut plan = cell.borrow_mut();
             if plan.is_none() {

@@ -927,13 +927,17 @@ pub fn answer(question: &str, candidates: Vec<Candidate>, k: usize, threshold: f
     if question.trim().is_empty() {
         return empty_query();
     }
+    answer_query(&analyze(question), candidates, k, threshold)
+}
+
+/// [`answer`] for a question already analysed (the caller fetched the candidates with it).
+pub fn answer_query(q: &Query, candidates: Vec<Candidate>, k: usize, threshold: f64) -> Answer {
     if candidates.is_empty() {
         return no_documents();
     }
-    let q = analyze(question);
-    let ranked = rank(&q, candidates);
+    let ranked = rank(q, candidates);
     let top = &ranked[0];
-    let conf = confidence(&q, top);
+    let conf = confidence(q, top);
     let citations: Vec<Citation> = ranked.iter().take(k.max(1)).map(citation).collect();
     if conf < threshold {
         return Answer {
