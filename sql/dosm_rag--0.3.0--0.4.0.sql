@@ -80,6 +80,10 @@ RETURN pg_catalog.to_tsvector('pg_catalog.simple'::regconfig, pg_catalog.transla
 ALTER TABLE dosm_rag.embeddings
     ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (dosm_rag.search_vector(content)) STORED;
 CREATE INDEX embeddings_search_tsv ON dosm_rag.embeddings USING gin (search_tsv);
+-- The recomputed column has no statistics until the table is next analysed, and both the planner
+-- and rag_answer (which leaves out the words most rows contain) read them. ANALYZE samples at most
+-- 30 000 rows (0.4 s at 100 000 rows).
+ANALYZE dosm_rag.embeddings;
 
 -- dosm_rag: run last in the install script and in every upgrade script.
 GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;

@@ -7,7 +7,9 @@
 //! ordinary role creates in `public` can be picked instead.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::mem::ManuallyDrop;
+use std::time::{Duration, Instant};
 
 use dosm_rag_core::rag::{self, Candidate, PeriodWords, Query};
 use pgrx::prelude::*;
@@ -73,6 +75,51 @@ fn period_words(client: &pgrx::spi::SpiClient<'_>) -> PeriodWords {
     w
 }
 
+/// The words in at least half of the rows, once that is at least 5 000 rows, from the statistics
+/// ANALYZE keeps on `search_tsv` (pg_stats.most_common_elems). Read through `pg_stats`, which
+/// shows them only to a role that sees every row (the table has row-level security): a tenant's
+/// role gets none, and its questions keep every word.
+const COMMON_WORDS_SQL: &str = "
+SELECT u.e
+  FROM pg_catalog.pg_stats s, pg_catalog.pg_class c,
+       ROWS FROM (pg_catalog.unnest(s.most_common_elems::pg_catalog.text::pg_catalog.text[]),
+                  pg_catalog.unnest(s.most_common_elem_freqs)) AS u(e, f)
+ WHERE s.schemaname OPERATOR(pg_catalog.=) 'dosm_rag'
+   AND s.tablename OPERATOR(pg_catalog.=) 'embeddings'
+   AND s.attname OPERATOR(pg_catalog.=) 'search_tsv'
+   AND c.oid OPERATOR(pg_catalog.=) 'dosm_rag.embeddings'::pg_catalog.regclass
+   AND u.e IS NOT NULL
+   AND u.f OPERATOR(pg_catalog.>=) 0.5::pg_catalog.float4
+   AND u.f::pg_catalog.float8 OPERATOR(pg_catalog.*) c.reltuples::pg_catalog.float8
+       OPERATOR(pg_catalog.>=) 5000::pg_catalog.float8";
+
+/// How long a backend keeps the common words before reading them again (reading takes about
+/// 1 ms; they change only when the table is analysed).
+const COMMON_WORDS_TTL: Duration = Duration::from_secs(60);
+
+thread_local! {
+    static COMMON_WORDS: RefCell<Option<(Instant, BTreeSet<String>)>> = const { RefCell::new(None) };
+}
+
+fn common_words(client: &pgrx::spi::SpiClient<'_>) -> BTreeSet<String> {
+    COMMON_WORDS.with(|cell| {
+        if let Some((at, words)) = cell.borrow().as_ref() {
+            if at.elapsed() < COMMON_WORDS_TTL {
+                return words.clone();
+            }
+        }
+        let words: BTreeSet<String> = client
+            .select(COMMON_WORDS_SQL, None, &[])
+            .map(|rows| {
+                rows.filter_map(|r| r.get::<String>(1).ok().flatten())
+                    .collect()
+            })
+            .unwrap_or_default();
+        *cell.borrow_mut() = Some((Instant::now(), words.clone()));
+        words
+    })
+}
+
 /// Whether any row has been ingested.
 ///
 /// Read-only SPI (`select`), never `Spi::get_one`: that one marks the transaction as writing and
@@ -94,7 +141,7 @@ pub fn has_documents() -> bool {
 /// The candidate rows for `question`, analysed as `q` (its keyword query is built from that).
 pub fn candidates(question: &str, q: &Query) -> Vec<Candidate> {
     Spi::connect(|client| {
-        let tsquery = rag::tsquery(q, period_words(client));
+        let tsquery = rag::tsquery(q, period_words(client), &common_words(client));
         CANDIDATES_PLAN.with(|cell| {
             let mut plan = cell.borrow_mut();
             if plan.is_none() {

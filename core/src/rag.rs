@@ -557,17 +557,48 @@ pub enum PeriodWords {
 /// The query for `to_tsquery('simple', …)`, or None when there is nothing to search for:
 /// `a | b | c`, and when the question names periods, `(a | b | c) & (<period> | …)`.
 ///
-/// Every keyword match is ranked, so an unconstrained query costs time in proportion to the rows
-/// it matches: at 100 000 CPI rows "selangor" alone matches 7 000. Rows carry their period as
+/// Every keyword match is ranked, so a query costs time in proportion to the rows it matches: at
+/// 100 000 CPI rows "selangor" alone matches 7 000, and "consumer", "price" and "index" match
+/// every row (the question "What is the consumer price index for Perlis?" took 190 ms, nearly all
+/// of it fetching and ranking 100 000 rows). Words in `common` (the database's most common words:
+/// a word in most rows of a large table tells the rows apart no better than a stop word) are
+/// left out; when only periods remain, the periods alone are the query. Rows carry their period as
 /// `date=2023-03-01`, `year=2023` or `2023-Q1`. A month matches its own month, its quarter's
 /// first month and the quarter's name (for quarterly tables), the year's first month (annual
 /// tables dated 1 January) and `year=2023`; a year alone matches any period in that year (with
 /// phrases: the word anywhere, titles included).
-pub fn tsquery(q: &Query, words: PeriodWords) -> Option<String> {
+pub fn tsquery(q: &Query, words: PeriodWords, common: &BTreeSet<String>) -> Option<String> {
     let terms = keyword_terms(q);
     if terms.is_empty() {
         return None;
     }
+    // With period words, the question's own period ("2023", "03", "march", "q1") is left out of
+    // the words too: the period part already requires them, and as words they would match every
+    // row of the period (every March, every division 03), so all would be fetched and ranked.
+    let period_numbers: BTreeSet<String> = match words {
+        PeriodWords::Phrases => BTreeSet::new(),
+        PeriodWords::Lexemes => q
+            .years
+            .iter()
+            .map(|y| y.to_string())
+            .chain(
+                q.months
+                    .iter()
+                    .flat_map(|&(_, m)| [m.to_string(), format!("{m:02}")]),
+            )
+            .chain(q.quarters.iter().map(|&(_, n)| format!("q{n}")))
+            .chain(
+                MONTHS
+                    .iter()
+                    .filter(|(_, m)| q.months.iter().any(|&(_, qm)| qm == *m))
+                    .map(|(name, _)| name.to_string()),
+            )
+            .collect(),
+    };
+    let terms: Vec<String> = terms
+        .into_iter()
+        .filter(|t| !common.contains(t) && !period_numbers.contains(t))
+        .collect();
     let any = terms.join(" | ");
     let mut periods: BTreeSet<String> = BTreeSet::new();
     let mut month_years = BTreeSet::new();
@@ -606,11 +637,12 @@ pub fn tsquery(q: &Query, words: PeriodWords) -> Option<String> {
             });
         }
     }
-    if periods.is_empty() {
-        Some(any)
-    } else {
-        let periods: Vec<String> = periods.into_iter().collect();
-        Some(format!("({any}) & ({})", periods.join(" | ")))
+    let periods: Vec<String> = periods.into_iter().collect();
+    match (terms.is_empty(), periods.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(any),
+        (true, false) => Some(format!("({})", periods.join(" | "))),
+        (false, false) => Some(format!("({any}) & ({})", periods.join(" | "))),
     }
 }
 
@@ -1174,45 +1206,102 @@ mod tests {
 
     #[test]
     fn tsquery_is_plain_words_only() {
+        let none = BTreeSet::new();
         let q = analyze("GDP'); DROP TABLE x; -- Johor & | !");
         for words in [PeriodWords::Lexemes, PeriodWords::Phrases] {
-            let t = tsquery(&q, words).unwrap();
+            let t = tsquery(&q, words, &none).unwrap();
             assert!(
                 t.split(" | ")
                     .all(|w| w.chars().all(|c| c.is_ascii_alphanumeric())),
                 "{t}"
             );
-            assert!(tsquery(&analyze("?? !!"), words).is_none());
+            assert!(tsquery(&analyze("?? !!"), words, &none).is_none());
         }
     }
 
     #[test]
     fn tsquery_requires_the_named_period() {
+        let none = BTreeSet::new();
         let q = analyze("CPI for food in Selangor in March 2023?");
-        let t = tsquery(&q, PeriodWords::Phrases).unwrap();
+        let t = tsquery(&q, PeriodWords::Phrases, &none).unwrap();
         let (words, periods) = t.split_once(" & ").expect(&t);
         assert!(words.contains("selangor"), "{t}");
         for p in ["2023 <-> 03", "2023 <-> 01", "2023 <-> q1", "year <-> 2023"] {
             assert!(periods.contains(p), "{p} missing from {t}");
         }
         assert!(!periods.contains("2023 <-> 04"), "{t}");
-        let t = tsquery(&q, PeriodWords::Lexemes).unwrap();
+        let t = tsquery(&q, PeriodWords::Lexemes, &none).unwrap();
         let (words, periods) = t.split_once(" & ").expect(&t);
         assert!(words.contains("selangor"), "{t}");
         assert_eq!(periods, "(y2023a | y2023m01 | y2023m03 | y2023q1)", "{t}");
-        let t = tsquery(&analyze("GDP in Q3 2021"), PeriodWords::Lexemes).unwrap();
+        let t = tsquery(&analyze("GDP in Q3 2021"), PeriodWords::Lexemes, &none).unwrap();
         assert!(
             t.ends_with(" & (y2021a | y2021m01 | y2021m07 | y2021q3)"),
             "{t}"
         );
         let q = analyze("GDP of Johor in 2021");
-        let t = tsquery(&q, PeriodWords::Phrases).unwrap();
+        let t = tsquery(&q, PeriodWords::Phrases, &none).unwrap();
         assert!(t.ends_with(") & (2021)"), "{t}");
-        let t = tsquery(&q, PeriodWords::Lexemes).unwrap();
+        let t = tsquery(&q, PeriodWords::Lexemes, &none).unwrap();
         assert!(t.ends_with(") & (y2021)"), "{t}");
         for words in [PeriodWords::Lexemes, PeriodWords::Phrases] {
-            let t = tsquery(&analyze("latest GDP of Johor"), words).unwrap();
+            let t = tsquery(&analyze("latest GDP of Johor"), words, &none).unwrap();
             assert!(!t.contains('&'), "{t}");
         }
+    }
+    #[test]
+    fn tsquery_leaves_out_common_words() {
+        let common: BTreeSet<String> = ["consumer", "price", "index"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let q = analyze("What is the consumer price index for Perlis?");
+        let t = tsquery(&q, PeriodWords::Lexemes, &common).unwrap();
+        assert!(t.contains("perlis"), "{t}");
+        for w in &common {
+            assert!(!t.split(" | ").any(|x| x == w), "{w} in {t}");
+        }
+        // only periods left: the periods alone
+        let q = analyze("consumer price index March 2023");
+        let all: BTreeSet<String> = keyword_terms(&q).into_iter().collect();
+        let t = tsquery(&q, PeriodWords::Lexemes, &all).unwrap();
+        assert_eq!(t, "(y2023a | y2023m01 | y2023m03 | y2023q1)");
+        // nothing left: no keyword search
+        let q = analyze("consumer price index");
+        let all: BTreeSet<String> = keyword_terms(&q).into_iter().collect();
+        assert_eq!(tsquery(&q, PeriodWords::Lexemes, &all), None);
+        // without common words the query is unchanged
+        let none = BTreeSet::new();
+        let q = analyze("CPI for food in Selangor in March 2023?");
+        let full = tsquery(&q, PeriodWords::Lexemes, &none).unwrap();
+        let unrelated: BTreeSet<String> = ["rubber".to_string()].into();
+        assert_eq!(tsquery(&q, PeriodWords::Lexemes, &unrelated).unwrap(), full);
+    }
+
+    #[test]
+    fn tsquery_leaves_period_numbers_to_period_words() {
+        let none = BTreeSet::new();
+        let q = analyze("CPI Johor 2023-03");
+        let t = tsquery(&q, PeriodWords::Lexemes, &none).unwrap();
+        let (words, _) = t.split_once(" & ").expect(&t);
+        assert!(words.contains("johor"), "{t}");
+        for n in ["2023", "03", "3"] {
+            assert!(
+                !words.split(['(', ')', ' ', '|']).any(|w| w == n),
+                "{n} in {t}"
+            );
+        }
+        let t = tsquery(&analyze("GDP Q3 2021"), PeriodWords::Lexemes, &none).unwrap();
+        assert!(
+            !t.split(['(', ')', ' ', '|'])
+                .any(|w| w == "q3" || w == "2021"),
+            "{t}"
+        );
+        // only a period: the period alone
+        let t = tsquery(&analyze("March 2023"), PeriodWords::Lexemes, &none).unwrap();
+        assert_eq!(t, "(y2023a | y2023m01 | y2023m03 | y2023q1)");
+        // a schema without period words keeps the numbers: they are its only way to the period
+        let t = tsquery(&q, PeriodWords::Phrases, &none).unwrap();
+        assert!(t.starts_with('(') && t.contains("2023 |"), "{t}");
     }
 }
