@@ -274,13 +274,18 @@ const LEXICON: &[(&str, &[&str], &[&str])] = &[
     ("isi rumah", &["household"], &[]),
 ];
 
-/// Words that name a specific value of a field (CPI divisions by COICOP code, series kinds).
+/// Words that name a specific value of a field (CPI divisions by COICOP 2018 code, the 13 that
+/// DOSM's CPI tables use, in English and Malay; series kinds).
 const ENTITY_LEXICON: &[(&str, &str, &str)] = &[
     ("food", "division", "01"),
     ("makanan", "division", "01"),
     ("alcoholic", "division", "02"),
     ("tobacco", "division", "02"),
+    ("alkohol", "division", "02"),
+    ("tembakau", "division", "02"),
     ("clothing", "division", "03"),
+    ("footwear", "division", "03"),
+    ("pakaian", "division", "03"),
     ("housing", "division", "04"),
     ("electricity", "division", "04"),
     ("perumahan", "division", "04"),
@@ -290,10 +295,22 @@ const ENTITY_LEXICON: &[(&str, &str, &str)] = &[
     ("transport", "division", "07"),
     ("pengangkutan", "division", "07"),
     ("communication", "division", "08"),
+    ("komunikasi", "division", "08"),
     ("recreation", "division", "09"),
+    ("rekreasi", "division", "09"),
     ("education", "division", "10"),
     ("pendidikan", "division", "10"),
     ("restaurants", "division", "11"),
+    ("accommodation", "division", "11"),
+    ("restoran", "division", "11"),
+    ("insurance", "division", "12"),
+    ("insurans", "division", "12"),
+    ("financial services", "division", "12"),
+    ("perkhidmatan kewangan", "division", "12"),
+    ("personal care", "division", "13"),
+    ("penjagaan diri", "division", "13"),
+    ("social protection", "division", "13"),
+    ("perlindungan sosial", "division", "13"),
     ("growth", "series", "growth_yoy"),
     ("pertumbuhan", "series", "growth_yoy"),
     ("quarter on quarter", "series", "growth_qoq"),
@@ -1028,6 +1045,54 @@ mod tests {
         );
         assert!(analyze("IHP 2023").terms.contains("cpi"));
         assert!(analyze("KDNK 2020").terms.contains("gdp"));
+    }
+
+    #[test]
+    fn names_every_cpi_division() {
+        // DOSM's CPI tables have 13 divisions; a row of the named one beats the "overall" row
+        // of the same state and month, which is a little more similar to most questions.
+        for (question, code) in [
+            ("CPI personal care Johor December 1996", "13"),
+            (
+                "Indeks harga pengguna penjagaan diri di Kedah pada Januari 2011",
+                "13",
+            ),
+            (
+                "CPI insurance and financial services Melaka December 2017",
+                "12",
+            ),
+            (
+                "Indeks harga pengguna insurans di Johor pada Ogos 2012",
+                "12",
+            ),
+            ("CPI restoran Perak July 1991", "11"),
+        ] {
+            let q = analyze(question);
+            let (y, m) = *q.months.iter().next().expect(question);
+            let date = format!("{y}-{m:02}-01");
+            let state = ["Johor", "Kedah", "Melaka", "Perak"]
+                .into_iter()
+                .find(|s| question.contains(s))
+                .unwrap();
+            let cands = vec![
+                cand(
+                    1,
+                    "cpi",
+                    0,
+                    json!({"state": state, "date": date, "division": "overall", "index": "72.8"}),
+                    0.70,
+                ),
+                cand(
+                    2,
+                    "cpi",
+                    1,
+                    json!({"state": state, "date": date, "division": code, "index": "89.8"}),
+                    0.68,
+                ),
+            ];
+            let a = answer(question, cands, 2, 0.0);
+            assert_eq!(a.citations[0].page_or_row, 1, "{question}");
+        }
     }
 
     #[test]
