@@ -9,6 +9,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::mem::ManuallyDrop;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use dosm_rag_core::rag::{self, Candidate, PeriodWords, Query};
@@ -98,24 +99,26 @@ SELECT u.e
 const COMMON_WORDS_TTL: Duration = Duration::from_secs(60);
 
 thread_local! {
-    static COMMON_WORDS: RefCell<Option<(Instant, BTreeSet<String>)>> = const { RefCell::new(None) };
+    static COMMON_WORDS: RefCell<Option<(Instant, Rc<BTreeSet<String>>)>> = const { RefCell::new(None) };
 }
 
-fn common_words(client: &pgrx::spi::SpiClient<'_>) -> BTreeSet<String> {
+/// The cached set is shared, not copied, on every call within the TTL.
+fn common_words(client: &pgrx::spi::SpiClient<'_>) -> Rc<BTreeSet<String>> {
     COMMON_WORDS.with(|cell| {
         if let Some((at, words)) = cell.borrow().as_ref() {
             if at.elapsed() < COMMON_WORDS_TTL {
-                return words.clone();
+                return Rc::clone(words);
             }
         }
-        let words: BTreeSet<String> = client
+        let words: Rc<BTreeSet<String>> = client
             .select(COMMON_WORDS_SQL, None, &[])
             .map(|rows| {
                 rows.filter_map(|r| r.get::<String>(1).ok().flatten())
-                    .collect()
+                    .collect::<BTreeSet<String>>()
             })
+            .map(Rc::new)
             .unwrap_or_default();
-        *cell.borrow_mut() = Some((Instant::now(), words.clone()));
+        *cell.borrow_mut() = Some((Instant::now(), Rc::clone(&words)));
         words
     })
 }

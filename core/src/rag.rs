@@ -1314,6 +1314,7 @@ mod tests {
             assert!(!t.contains('&'), "{t}");
         }
     }
+
     #[test]
     fn tsquery_leaves_out_common_words() {
         let common: BTreeSet<String> = ["consumer", "price", "index"]
