@@ -175,6 +175,7 @@ SELECT name, title, source_url, licence, row_count FROM dosm_rag.sources ORDER B
 -- the tables survived, and nothing is left behind for the next test
 SELECT to_regclass('dosm_rag.sources') IS NOT NULL AND to_regclass('dosm_rag.embeddings') IS NOT NULL AS tables_intact;
 DELETE FROM dosm_rag.sources;
+VACUUM dosm_rag.embeddings;
 DROP TABLE "evil; DROP TABLE dosm_rag.sources; --", empty_staging;
 DROP VIEW hostile_view;
 SELECT count(*) AS rows_left FROM dosm_rag.embeddings;
