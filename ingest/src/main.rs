@@ -3,11 +3,14 @@
 //! The file is read and validated in full first (header, equal field counts, UTF-8), so a malformed
 //! file changes nothing. Then, in one transaction: rows are copied into a temporary staging table
 //! in chunks and each chunk goes through `dosm_rag.ingest_table`, which embeds only rows whose text
-//! changed. Re-ingesting an unchanged file embeds nothing.
+//! changed. Re-ingesting an unchanged file embeds nothing. After a file that replaced or deleted
+//! rows, `VACUUM dosm_rag.embeddings` runs (outside the transaction): pgvector's HNSW graph keeps
+//! dead rows until then, and rows inserted among many of them can be out of the index's reach.
 
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -45,6 +48,9 @@ struct Args {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the VACUUM that follows a file which replaced or deleted rows (leave it to autovacuum).
+    #[arg(long)]
+    no_vacuum: bool,
 }
 
 struct Manifest {
@@ -159,7 +165,24 @@ fn run(args: Args) -> Result<serde_json::Value> {
         .or_else(|| manifest.as_ref().and_then(|m| m.licence.clone()));
     let (headers, rows, sha) = read_csv(&args.input)?;
 
-    let mut client = postgres::Client::connect(&args.database_url, postgres::NoTls)
+    let mut config: postgres::Config = args
+        .database_url
+        .parse()
+        .context("cannot connect to the database (check DATABASE_URL)")?;
+    // The server's notices reach the user; its warnings are also kept, so that a VACUUM which
+    // skipped the table (a role that does not own it) is not reported as done.
+    let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&warnings);
+    config.notice_callback(move |n| {
+        eprintln!("{}: {}", n.severity().to_lowercase(), n.message());
+        if n.severity() == "WARNING" {
+            seen.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(n.message().to_string());
+        }
+    });
+    let mut client = config
+        .connect(postgres::NoTls)
         .context("cannot connect to the database (check DATABASE_URL)")?;
     let mut tx = client.transaction()?;
     let columns = headers
@@ -219,6 +242,31 @@ fn run(args: Args) -> Result<serde_json::Value> {
     tx.commit()?;
     bar.finish_and_clear();
 
+    // The rows are committed whatever happens here: a failed VACUUM is reported, not an error.
+    let dead = totals[1] + totals[3];
+    let vacuum = if dead == 0 || args.no_vacuum {
+        serde_json::Value::Null
+    } else {
+        let t = Instant::now();
+        warnings.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let done = client.batch_execute("VACUUM dosm_rag.embeddings");
+        let skipped = warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .join("; ");
+        match done {
+            Ok(()) if skipped.is_empty() => {
+                serde_json::json!({"seconds": (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0})
+            }
+            outcome => {
+                let why = outcome.err().map_or(skipped, |e| format!("{e:#}"));
+                eprintln!("warning: the rows are committed, but VACUUM dosm_rag.embeddings did not run: {why}");
+                eprintln!("hint: run VACUUM dosm_rag.embeddings as the table's owner; until then the HNSW index may miss rows inserted among the {dead} replaced or deleted ones");
+                serde_json::json!({"error": why})
+            }
+        }
+    };
+
     Ok(serde_json::json!({
         "source": source,
         "file": args.input.display().to_string(),
@@ -232,6 +280,7 @@ fn run(args: Args) -> Result<serde_json::Value> {
         "updated": totals[1],
         "unchanged": totals[2],
         "deleted": totals[3],
+        "vacuum": vacuum,
         "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     }))
 }
@@ -251,6 +300,9 @@ fn main() {
                 summary["deleted"],
                 summary["seconds"]
             );
+            if let Some(s) = summary["vacuum"]["seconds"].as_f64() {
+                println!("VACUUM dosm_rag.embeddings after replaced or deleted rows ({s:.3} s)");
+            }
             if let Some(dir) = metadata_dir {
                 let path = dir.join(format!(
                     "{}.json",

@@ -149,6 +149,20 @@ meta=$(q -c "SELECT string_agg(coalesce(metadata ->> 'note', 'NULL'), '|' ORDER 
 [ "$meta" = 'says "hello"; DROP TABLE x; --|NULL|统计' ]
 check "quoted fields, empty values, UTF-8 and a quoted source name" $? "$out / $meta"
 
+# A file that replaces rows is followed by VACUUM (the HNSW graph keeps dead rows until then);
+# --no-vacuum leaves it to autovacuum. vacuum_count is written to the shared statistics at once.
+vacuums() { q -c "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'dosm_rag.embeddings'::regclass"; }
+v0=$(vacuums)
+sed 's/,1.5$/,1.75/' "$WORK/quirky.csv" >"$WORK/quirky2.csv"
+out=$("$ING" --quiet --input "$WORK/quirky2.csv" --source "quirky 'src'" --no-vacuum 2>&1)
+v1=$(vacuums)
+grep -q "0 inserted, 1 updated, 2 unchanged, 0 deleted" <<<"$out" && ! grep -q VACUUM <<<"$out" && [ "$v1" = "$v0" ]
+check "--no-vacuum: a replaced row, no VACUUM (vacuum_count $v0 -> $v1)" $? "$out"
+out=$("$ING" --quiet --input "$WORK/quirky.csv" --source "quirky 'src'" 2>&1)
+v2=$(vacuums)
+grep -q "1 updated" <<<"$out" && grep -q "^VACUUM dosm_rag.embeddings" <<<"$out" && [ "$v2" -gt "$v1" ]
+check "a replaced row is followed by VACUUM (vacuum_count $v1 -> $v2)" $? "$out"
+
 printf 'a,b\n1,2\n3,4,5\n' >"$WORK/bad.csv"
 before=$(rows_of lfs_qtr_state)
 out=$("$ING" --quiet --input "$WORK/bad.csv" --source lfs_qtr_state 2>&1)
