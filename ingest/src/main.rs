@@ -139,6 +139,11 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Seconds since `t`, to the millisecond, for the summary.
+fn seconds_since(t: Instant) -> f64 {
+    (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
 fn run(args: Args) -> Result<serde_json::Value> {
     let started = Instant::now();
     let source = match &args.source {
@@ -168,7 +173,7 @@ fn run(args: Args) -> Result<serde_json::Value> {
     let mut config: postgres::Config = args
         .database_url
         .parse()
-        .context("cannot connect to the database (check DATABASE_URL)")?;
+        .context("DATABASE_URL is not a valid connection string")?;
     // The server's notices reach the user; its warnings are also kept, so that a VACUUM which
     // skipped the table (a role that does not own it) is not reported as done.
     let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -256,7 +261,7 @@ fn run(args: Args) -> Result<serde_json::Value> {
             .join("; ");
         match done {
             Ok(()) if skipped.is_empty() => {
-                serde_json::json!({"seconds": (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0})
+                serde_json::json!({"seconds": seconds_since(t)})
             }
             outcome => {
                 let why = outcome.err().map_or(skipped, |e| format!("{e:#}"));
@@ -281,7 +286,7 @@ fn run(args: Args) -> Result<serde_json::Value> {
         "unchanged": totals[2],
         "deleted": totals[3],
         "vacuum": vacuum,
-        "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        "seconds": seconds_since(started),
     }))
 }
 
