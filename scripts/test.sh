@@ -74,6 +74,7 @@ evaluation() {
   bash tests/eval/run.sh
 }
 
+suite "Helm chart: lint, render, Kubernetes schemas, checkov" bash tests/chart/run.sh
 suite "core (cargo test)" core_tests
 suite "extension (cargo pgrx test)" pgrx_tests
 step "install release build and start a test cluster on port $DOSM_RAG_PORT"

@@ -1,5 +1,9 @@
 -- dosm_rag: run last in the install script and in every upgrade script.
 GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;
+GRANT SELECT ON dosm_rag.datasets, dosm_rag.columns, dosm_rag.dimension_values, dosm_rag.facts,
+                dosm_rag.code_lists, dosm_rag.aliases, dosm_rag.default_values, dosm_rag.synonyms,
+                dosm_rag.unit_rules, dosm_rag.catalogue TO PUBLIC;
+GRANT SELECT ON SEQUENCE dosm_rag.catalogue_generation TO PUBLIC;
 
 DO $$
 DECLARE

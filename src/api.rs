@@ -4,11 +4,11 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::json;
 
-use dosm_rag_core::{embed, rag};
+use dosm_rag_core::{embed, rank};
 
 use crate::errors::OrRaise;
 use crate::vector::{Vector, VectorArray};
-use crate::{guc, model, retrieval};
+use crate::{answer, catalogue, guc, model, retrieval};
 
 /// The sentence embedding of `text` (all-MiniLM-L6-v2, mean-pooled, unit length).
 /// STABLE, not IMMUTABLE: the installed model can change.
@@ -72,27 +72,48 @@ fn check_k(k: i32) -> usize {
     k as usize
 }
 
-/// Answer a question from the ingested rows: `{answer, citations, confidence, failure_mode}`.
-/// Extractive: the answer quotes the top cited row. Abstains below `dosm_rag.conf_threshold`.
-#[pg_extern(stable, parallel_safe, requires = ["rag_schema"])]
+/// Answer a question from the ingested tables: `{answer, citations, confidence, failure_mode}`
+/// plus `value`, `unit`, `period`, `dataset`, `filters` and `sql` when it answers. The question is
+/// resolved against the catalogue (dataset, measure, dimension values, period) and the value is
+/// the cell of the row an exact lookup finds. Abstains below `dosm_rag.conf_threshold`.
+#[pg_extern(stable, parallel_safe, requires = ["rag_schema", "schema_0_5_0"])]
 fn rag_answer(query: Option<&str>, k: default!(Option<i32>, "NULL")) -> Option<JsonB> {
     let query = query?;
     let k = check_k(k.unwrap_or_else(guc::top_k));
-    let answer = if query.trim().is_empty() {
-        rag::empty_query()
+    let a = if query.trim().is_empty() {
+        answer::convert(rank::empty_query())
     } else if !retrieval::has_documents() {
-        rag::no_documents()
+        answer::convert(rank::no_documents())
     } else {
-        let q = rag::analyze(query);
-        rag::answer_query(
-            &q,
-            retrieval::candidates(query, &q),
-            k,
-            guc::conf_threshold(),
-        )
+        answer::answer(query, k, guc::conf_threshold())
     };
-    Some(JsonB(
-        serde_json::to_value(answer).expect("answer serialises"),
+    Some(JsonB(serde_json::to_value(a).expect("answer serialises")))
+}
+
+/// Rebuild the catalogue of `source` from its stored rows and, when given, the publisher's
+/// data-catalogue entry (`entry`): dataset titles, column roles, units, value labels, periods.
+/// `header` gives the file's column order. Returns a summary; 22023 when the entry does not
+/// describe exactly the source's columns (nothing is written).
+#[pg_extern(volatile, requires = ["schema_0_5_0"])]
+fn refresh_catalogue(
+    source: Option<&str>,
+    entry: default!(Option<JsonB>, "NULL"),
+    header: default!(Option<Vec<String>>, "NULL"),
+) -> JsonB {
+    let Some(source) = source else {
+        pgrx::pg_sys::panic::ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            "source must not be NULL",
+            "dosm_rag",
+        )
+        .set_hint("Pass the name of an ingested source, e.g. dosm_rag.refresh_catalogue('cpi_2d').")
+        .report(PgLogLevel::ERROR);
+        unreachable!("ERROR does not return")
+    };
+    JsonB(catalogue::refresh(
+        source,
+        entry.as_ref().map(|j| &j.0),
+        header,
     ))
 }
 
@@ -116,8 +137,8 @@ fn search(
     let ranked = if query.trim().is_empty() {
         vec![]
     } else {
-        let q = rag::analyze(query);
-        rag::rank(&q, retrieval::candidates(query, &q))
+        let q = rank::analyze(query);
+        rank::rank(&q, retrieval::candidates(query, &q))
     };
     TableIterator::new(ranked.into_iter().take(k).map(|s| {
         let c = s.candidate;

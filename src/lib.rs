@@ -5,8 +5,11 @@
 
 use pgrx::prelude::*;
 
+mod answer;
 mod api;
+mod catalogue;
 mod errors;
+mod execute;
 mod guc;
 mod model;
 mod retrieval;
@@ -39,6 +42,18 @@ pgrx::extension_sql_file!(
     "../sql/schema_0.4.0.sql",
     name = "schema_0_4_0",
     requires = ["schema_0_3_0"]
+);
+
+// 0.5.0: the catalogue and its shipped knowledge, shared verbatim with the 0.4.0 → 0.5.0 upgrade.
+pgrx::extension_sql_file!(
+    "../sql/schema_0.5.0.sql",
+    name = "schema_0_5_0",
+    requires = ["schema_0_4_0"]
+);
+pgrx::extension_sql_file!(
+    "../sql/knowledge_0.5.0.sql",
+    name = "knowledge_0_5_0",
+    requires = ["schema_0_5_0"]
 );
 
 // Last: read access for every role, and a pinned search_path on every function that has none

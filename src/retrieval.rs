@@ -1,6 +1,6 @@
 //! Candidate rows for a question, fetched with one parameterised SPI query: the nearest
 //! neighbours of the question's embedding (HNSW) united with keyword matches (GIN full text).
-//! Ranking and wording are the core's (`dosm_rag_core::rag`).
+//! Ranking and wording are the core's (`dosm_rag_core::rank`).
 //!
 //! The query runs with the calling function's pinned search_path (pg_catalog first) and uses only
 //! operators whose argument types match a built-in exactly (hence `1::float8`), so no operator an
@@ -12,7 +12,7 @@ use std::mem::ManuallyDrop;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use dosm_rag_core::rag::{self, Candidate, PeriodWords, Query};
+use dosm_rag_core::rank::{self, Candidate, PeriodWords, Query};
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
 use pgrx::{JsonB, PgBuiltInOids, PgOid};
@@ -144,7 +144,7 @@ pub fn has_documents() -> bool {
 /// The candidate rows for `question`, analysed as `q` (its keyword query is built from that).
 pub fn candidates(question: &str, q: &Query) -> Vec<Candidate> {
     Spi::connect(|client| {
-        let tsquery = rag::tsquery(q, period_words(client), &common_words(client));
+        let tsquery = rank::tsquery(q, period_words(client), &common_words(client));
         CANDIDATES_PLAN.with(|cell| {
             let mut plan = cell.borrow_mut();
             if plan.is_none() {
@@ -183,5 +183,23 @@ pub fn candidates(question: &str, q: &Query) -> Vec<Candidate> {
             }
         })
         .collect()
+    })
+}
+
+/// Whether some source has rows but no catalogue (the fuzzy leg is then still needed).
+pub fn has_uncatalogued_rows() -> bool {
+    Spi::connect(|client| {
+        client
+            .select(
+                "SELECT EXISTS (SELECT 1 FROM dosm_rag.sources s
+                                 WHERE s.row_count OPERATOR(pg_catalog.>) 0
+                                   AND NOT EXISTS (SELECT 1 FROM dosm_rag.datasets d
+                                                    WHERE d.source OPERATOR(pg_catalog.=) s.name))",
+                Some(1),
+                &[],
+            )
+            .ok()
+            .and_then(|t| t.first().get_one::<bool>().ok().flatten())
+            .unwrap_or(false)
     })
 }

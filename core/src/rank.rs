@@ -77,11 +77,6 @@ pub struct Query {
     pub quarters: BTreeSet<(i32, u32)>,
     /// Content words (stop words dropped) plus synonym expansions.
     pub terms: BTreeSet<String>,
-    /// Columns the question asks about, one group per matched indicator phrase, most specific
-    /// (longest) phrase first.
-    pub columns: Vec<Vec<String>>,
-    /// (field, value) pairs named through the domain lexicon (e.g. "food" → division 01).
-    pub lexicon_entities: Vec<(String, String)>,
 }
 
 const MONTHS: [(&str, u32); 27] = [
@@ -112,217 +107,6 @@ const MONTHS: [(&str, u32); 27] = [
     ("disember", 12),
     ("dec", 12),
     ("sep", 9),
-];
-
-/// Phrase → replacement applied to the question before anything else (aliases of place names).
-const ALIASES: [(&str, &str); 17] = [
-    (" suku tahun pertama ", " q1 "),
-    (" suku tahun kedua ", " q2 "),
-    (" suku tahun ketiga ", " q3 "),
-    (" suku tahun keempat ", " q4 "),
-    (" suku pertama ", " q1 "),
-    (" suku kedua ", " q2 "),
-    (" suku ketiga ", " q3 "),
-    (" suku keempat ", " q4 "),
-    (" penang ", " pulau pinang "),
-    (" malacca ", " melaka "),
-    (" kl ", " kuala lumpur "),
-    (" negri sembilan ", " negeri sembilan "),
-    (" n sembilan ", " negeri sembilan "),
-    (" first quarter ", " q1 "),
-    (" second quarter ", " q2 "),
-    (" third quarter ", " q3 "),
-    (" fourth quarter ", " q4 "),
-];
-
-/// Indicator words → (extra terms, columns). English and Malay; acronyms (IHP = CPI, KDNK = GDP).
-const LEXICON: &[(&str, &[&str], &[&str])] = &[
-    (
-        "unemployment rate",
-        &["unemployment", "labour"],
-        &["u_rate"],
-    ),
-    (
-        "kadar pengangguran",
-        &["unemployment", "labour"],
-        &["u_rate"],
-    ),
-    ("jobless", &["unemployment", "labour"], &["u_rate"]),
-    (
-        "pengangguran",
-        &["unemployment", "labour"],
-        &["u_rate", "lf_unemployed"],
-    ),
-    ("unemployment", &["labour"], &["u_rate", "lf_unemployed"]),
-    (
-        "unemployed",
-        &["unemployment", "labour"],
-        &["lf_unemployed"],
-    ),
-    ("participation", &["labour", "force"], &["p_rate"]),
-    ("kadar penyertaan", &["labour", "force"], &["p_rate"]),
-    ("penyertaan", &["labour", "force"], &["p_rate"]),
-    ("employment to population", &["labour"], &["ep_ratio"]),
-    ("employed persons", &["labour"], &["lf_employed"]),
-    ("labour force", &["labour", "force"], &["lf"]),
-    ("tenaga buruh", &["labour", "force"], &["lf"]),
-    ("outside the labour force", &["labour"], &["lf_outside"]),
-    ("inflation", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("inflasi", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("month on month", &["inflation"], &["inflation_mom"]),
-    ("mom", &["inflation"], &["inflation_mom"]),
-    ("ihp", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("cpi", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("consumer price", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("prices", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("price", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("harga", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("harga pengguna", &["cpi", "inflation"], &["inflation_yoy"]),
-    ("population", &["population"], &["population"]),
-    ("penduduk", &["population"], &["population"]),
-    ("birth rate", &["births"], &["rate"]),
-    ("kadar kelahiran", &["births"], &["rate"]),
-    ("births", &["births"], &["abs"]),
-    ("babies", &["births"], &["abs"]),
-    ("kelahiran", &["births"], &["abs"]),
-    ("maternal", &["maternal", "deaths"], &["abs"]),
-    ("death rate", &["deaths"], &["rate"]),
-    ("mortality rate", &["deaths"], &["rate"]),
-    ("kadar kematian", &["deaths"], &["rate"]),
-    ("deaths", &["deaths"], &["abs"]),
-    ("kematian", &["deaths"], &["abs"]),
-    ("marriages", &["marriages"], &["abs"]),
-    ("perkahwinan", &["marriages"], &["abs"]),
-    ("median income", &["income"], &["income_median"]),
-    (
-        "median household income",
-        &["income", "household"],
-        &["income_median"],
-    ),
-    (
-        "mean household income",
-        &["income", "household"],
-        &["income_mean"],
-    ),
-    (
-        "average household income",
-        &["income", "household"],
-        &["income_mean"],
-    ),
-    ("pendapatan penengah", &["income"], &["income_median"]),
-    ("mean income", &["income"], &["income_mean"]),
-    ("average income", &["income"], &["income_mean"]),
-    ("purata pendapatan", &["income"], &["income_mean"]),
-    (
-        "income",
-        &["income", "household"],
-        &["income_mean", "income_median"],
-    ),
-    (
-        "pendapatan",
-        &["income", "household"],
-        &["income_mean", "income_median"],
-    ),
-    ("relative poverty", &["poverty"], &["poverty_relative"]),
-    ("kemiskinan relatif", &["poverty"], &["poverty_relative"]),
-    ("kemiskinan mutlak", &["poverty"], &["poverty_absolute"]),
-    ("absolute poverty", &["poverty"], &["poverty_absolute"]),
-    (
-        "poverty",
-        &["poverty"],
-        &["poverty_absolute", "poverty_relative"],
-    ),
-    (
-        "kemiskinan",
-        &["poverty"],
-        &["poverty_absolute", "poverty_relative"],
-    ),
-    ("gini", &["gini", "inequality"], &["gini"]),
-    ("inequality", &["gini", "inequality"], &["gini"]),
-    ("ketidaksamaan", &["gini", "inequality"], &["gini"]),
-    ("expenditure", &["expenditure"], &["expenditure"]),
-    ("perbelanjaan", &["expenditure"], &["expenditure"]),
-    ("spending", &["expenditure"], &["expenditure"]),
-    ("gdp per capita", &["gdp"], &["gdp_capita"]),
-    ("gni per capita", &["gni"], &["gni_capita"]),
-    ("gross national income", &["gni"], &["gni"]),
-    ("gross domestic product", &["gdp"], &["gdp", "value"]),
-    ("gni", &["gni"], &["gni"]),
-    ("pnk", &["gni"], &["gni"]),
-    ("gdp growth", &["gdp", "growth"], &["value"]),
-    ("gdp", &["gdp"], &["gdp", "value"]),
-    ("kdnk", &["gdp"], &["gdp", "value"]),
-    ("keluaran dalam negeri kasar", &["gdp"], &["gdp", "value"]),
-    ("exports", &["exports", "trade"], &["exports"]),
-    ("eksport", &["exports", "trade"], &["exports"]),
-    ("imports", &["imports", "trade"], &["imports"]),
-    ("import", &["imports", "trade"], &["imports"]),
-    ("industrial production", &["ipi"], &["index"]),
-    ("ipi", &["ipi"], &["index"]),
-    (
-        "employment share",
-        &["employment", "sector"],
-        &["proportion"],
-    ),
-    (
-        "share of employment",
-        &["employment", "sector"],
-        &["proportion"],
-    ),
-    ("pekerjaan", &["employment", "sector"], &["proportion"]),
-    ("sektor", &["sector"], &[]),
-    ("isi rumah", &["household"], &[]),
-];
-
-/// Words that name a specific value of a field (CPI divisions by COICOP 2018 code, the 13 that
-/// DOSM's CPI tables use, in English and Malay; series kinds).
-const ENTITY_LEXICON: &[(&str, &str, &str)] = &[
-    ("food", "division", "01"),
-    ("makanan", "division", "01"),
-    ("alcoholic", "division", "02"),
-    ("tobacco", "division", "02"),
-    ("alkohol", "division", "02"),
-    ("tembakau", "division", "02"),
-    ("clothing", "division", "03"),
-    ("footwear", "division", "03"),
-    ("pakaian", "division", "03"),
-    ("housing", "division", "04"),
-    ("electricity", "division", "04"),
-    ("perumahan", "division", "04"),
-    ("furnishings", "division", "05"),
-    ("health", "division", "06"),
-    ("kesihatan", "division", "06"),
-    ("transport", "division", "07"),
-    ("pengangkutan", "division", "07"),
-    ("communication", "division", "08"),
-    ("komunikasi", "division", "08"),
-    ("recreation", "division", "09"),
-    ("rekreasi", "division", "09"),
-    ("education", "division", "10"),
-    ("pendidikan", "division", "10"),
-    ("restaurants", "division", "11"),
-    ("accommodation", "division", "11"),
-    ("restoran", "division", "11"),
-    ("insurance", "division", "12"),
-    ("insurans", "division", "12"),
-    ("financial services", "division", "12"),
-    ("perkhidmatan kewangan", "division", "12"),
-    ("personal care", "division", "13"),
-    ("penjagaan diri", "division", "13"),
-    ("social protection", "division", "13"),
-    ("perlindungan sosial", "division", "13"),
-    ("growth", "series", "growth_yoy"),
-    ("pertumbuhan", "series", "growth_yoy"),
-    ("quarter on quarter", "series", "growth_qoq"),
-    ("pertanian", "sector", "agriculture"),
-    ("perkhidmatan", "sector", "services"),
-    ("perindustrian", "sector", "industry"),
-    ("female", "sex", "female"),
-    ("women", "sex", "female"),
-    ("perempuan", "sex", "female"),
-    ("male", "sex", "male"),
-    ("men", "sex", "male"),
-    ("lelaki", "sex", "male"),
 ];
 
 const STOP_WORDS: &[&str] = &[
@@ -390,9 +174,6 @@ const STOP_WORDS: &[&str] = &[
     "latest",
 ];
 
-/// Values that mean "not broken down"; preferred when the question names no value for the field.
-const DEFAULT_VALUES: &[&str] = &["overall", "both", "abs", "total", "all", "malaysia", "p0"];
-
 fn normalize(text: &str) -> String {
     // One pass: the ranking normalises every candidate's values and text (hundreds of strings a
     // question), so no intermediate strings.
@@ -423,12 +204,6 @@ fn normalize(text: &str) -> String {
     }
     if !out.ends_with(' ') || out.len() == 1 {
         out.push(' ');
-    }
-    // `replace` allocates a new string even when nothing matches; most texts match no alias
-    for (from, to) in ALIASES {
-        if out.contains(from) {
-            out = out.replace(from, to);
-        }
     }
     out
 }
@@ -515,22 +290,20 @@ pub fn analyze(question: &str) -> Query {
             q.terms.insert((*w).to_string());
         }
     }
-    let mut matched: Vec<&(&str, &[&str], &[&str])> = LEXICON
-        .iter()
-        .filter(|(phrase, _, _)| contains_phrase(&plain, phrase))
-        .collect();
-    matched.sort_by_key(|(phrase, _, _)| std::cmp::Reverse(phrase.len()));
-    for (_, extra, columns) in matched {
-        q.terms.extend(extra.iter().map(|s| s.to_string()));
-        if !columns.is_empty() {
-            q.columns
-                .push(columns.iter().map(|c| c.to_string()).collect());
-        }
-    }
-    for (phrase, field, value) in ENTITY_LEXICON {
-        if contains_phrase(&plain, phrase) {
-            q.lexicon_entities
-                .push(((*field).to_string(), (*value).to_string()));
+    // periods as the answer pipeline reads them (English and Malay quarter words included)
+    for p in crate::question::parse(question).periods {
+        match p {
+            crate::question::Period::Year(y) => {
+                q.years.insert(y);
+            }
+            crate::question::Period::Month(y, m) => {
+                q.years.insert(y);
+                q.months.insert((y, m));
+            }
+            crate::question::Period::Quarter(y, n) => {
+                q.years.insert(y);
+                q.quarters.insert((y, n));
+            }
         }
     }
     q
@@ -539,24 +312,12 @@ pub fn analyze(question: &str) -> Query {
 /// Terms for the database's keyword search: plain lower-case alphanumeric words only, so that
 /// they can be joined into a tsquery without any escaping.
 pub fn keyword_terms(q: &Query) -> Vec<String> {
-    let mut terms: BTreeSet<String> = q
+    let terms: BTreeSet<String> = q
         .terms
         .iter()
         .filter(|t| t.chars().all(|c| c.is_ascii_alphanumeric()))
         .cloned()
         .collect();
-    for (_, value) in &q.lexicon_entities {
-        if value.chars().all(|c| c.is_ascii_alphanumeric()) {
-            terms.insert(value.clone());
-        }
-    }
-    for c in q.columns.iter().flatten() {
-        for part in c.split('_') {
-            if part.len() > 1 {
-                terms.insert(part.to_string());
-            }
-        }
-    }
     terms.into_iter().take(32).collect()
 }
 
@@ -728,9 +489,6 @@ pub fn rank(q: &Query, candidates: Vec<Candidate>) -> Vec<Scored> {
                 continue;
             }
             let nv = normalize_value(&text);
-            if DEFAULT_VALUES.contains(&nv.trim()) {
-                continue;
-            }
             // the value itself, or its words without codes ("P.001 Padang Besar" → "padang besar")
             let words: String = nv
                 .split_whitespace()
@@ -746,12 +504,6 @@ pub fn rank(q: &Query, candidates: Vec<Candidate>) -> Vec<Scored> {
                     .insert(nv.trim().to_string());
             }
         }
-    }
-    for (field, value) in &q.lexicon_entities {
-        named
-            .entry(field.clone())
-            .or_default()
-            .insert(value.clone());
     }
 
     let named_words: BTreeSet<&str> = named
@@ -788,29 +540,21 @@ pub fn rank(q: &Query, candidates: Vec<Candidate>) -> Vec<Scored> {
                 }
             }
             // Named values.
-            let mut default_bonus: f64 = 0.0;
             for (k, v) in meta {
                 let nv = normalize_value(&value_text(v)).trim().to_string();
                 match named.get(k) {
                     Some(wanted) if wanted.contains(&nv) => s.entity_matches += 1,
                     Some(_) => s.entity_mismatches += 1,
-                    None if DEFAULT_VALUES.contains(&nv.as_str()) => default_bonus += 0.03,
                     None => {}
                 }
             }
-            // Columns asked for: the most specific group this row has.
-            s.columns = q
-                .columns
-                .iter()
-                .map(|group| {
-                    group
-                        .iter()
-                        .filter(|c| meta.contains_key(*c))
-                        .cloned()
-                        .collect::<Vec<_>>()
-                })
-                .find(|present| !present.is_empty())
-                .unwrap_or_default();
+            // Columns the question names by their own words ("unemployment" in u_rate's
+            // title is the catalogue's business; here only a column name spelt out counts).
+            s.columns = meta
+                .keys()
+                .filter(|k| k.contains('_') && contains_phrase(&q.plain, &k.replace('_', " ")))
+                .cloned()
+                .collect();
             // Keyword overlap with the row's text and title.
             let doc = normalize(&format!(
                 "{} {} {}",
@@ -838,8 +582,7 @@ pub fn rank(q: &Query, candidates: Vec<Candidate>) -> Vec<Scored> {
                 + 0.25 * s.entity_matches.min(2) as f64
                 - 0.40 * s.entity_mismatches as f64
                 + if s.columns.is_empty() { 0.0 } else { 0.25 }
-                + 0.30 * s.keyword_overlap
-                + default_bonus.min(0.09);
+                + 0.30 * s.keyword_overlap;
             s
         })
         .collect();
@@ -875,28 +618,6 @@ pub fn confidence(q: &Query, top: &Scored) -> f64 {
     (c * 1000.0).round() / 1000.0
 }
 
-fn label(column: &str) -> &str {
-    match column {
-        "u_rate" => "unemployment rate (%)",
-        "p_rate" => "labour force participation rate (%)",
-        "ep_ratio" => "employment-to-population ratio (%)",
-        "lf" => "labour force ('000)",
-        "lf_employed" => "employed persons ('000)",
-        "lf_unemployed" => "unemployed persons ('000)",
-        "lf_outside" => "outside the labour force ('000)",
-        "inflation_yoy" => "inflation, year-on-year (%)",
-        "inflation_mom" => "inflation, month-on-month (%)",
-        "population" => "population ('000)",
-        "income_mean" => "mean household income (RM/month)",
-        "income_median" => "median household income (RM/month)",
-        "poverty_absolute" => "absolute poverty (%)",
-        "poverty_relative" => "relative poverty (%)",
-        "gdp_capita" => "GDP per capita (RM)",
-        "gni_capita" => "GNI per capita (RM)",
-        other => other,
-    }
-}
-
 /// One readable line for a row: identifying fields, then the values asked for (or all values).
 fn describe(s: &Scored) -> String {
     let meta = &s.candidate.metadata;
@@ -923,11 +644,7 @@ fn describe(s: &Scored) -> String {
             } else {
                 v
             };
-            if label(c) == c.as_str() {
-                format!("{c} = {v}")
-            } else {
-                format!("{} [{c}] = {v}", label(c))
-            }
+            format!("{c} = {v}")
         })
         .collect();
     let title = s.candidate.title.as_deref().unwrap_or(&s.candidate.source);
@@ -1038,61 +755,6 @@ mod tests {
         assert!(q.quarters.contains(&(2025, 3)));
         let q = analyze("Q3 2025 labour force Selangor");
         assert!(q.quarters.contains(&(2025, 3)));
-        assert_eq!(analyze("kadar pengangguran 2010").columns[0][0], "u_rate");
-        assert_eq!(
-            analyze("month-on-month inflation").columns[0][0],
-            "inflation_mom"
-        );
-        assert!(analyze("IHP 2023").terms.contains("cpi"));
-        assert!(analyze("KDNK 2020").terms.contains("gdp"));
-    }
-
-    #[test]
-    fn names_every_cpi_division() {
-        // DOSM's CPI tables have 13 divisions; a row of the named one beats the "overall" row
-        // of the same state and month, which is a little more similar to most questions.
-        for (question, code) in [
-            ("CPI personal care Johor December 1996", "13"),
-            (
-                "Indeks harga pengguna penjagaan diri di Kedah pada Januari 2011",
-                "13",
-            ),
-            (
-                "CPI insurance and financial services Melaka December 2017",
-                "12",
-            ),
-            (
-                "Indeks harga pengguna insurans di Johor pada Ogos 2012",
-                "12",
-            ),
-            ("CPI restoran Perak July 1991", "11"),
-        ] {
-            let q = analyze(question);
-            let (y, m) = *q.months.iter().next().expect(question);
-            let date = format!("{y}-{m:02}-01");
-            let state = ["Johor", "Kedah", "Melaka", "Perak"]
-                .into_iter()
-                .find(|s| question.contains(s))
-                .unwrap();
-            let cands = vec![
-                cand(
-                    1,
-                    "cpi",
-                    0,
-                    json!({"state": state, "date": date, "division": "overall", "index": "72.8"}),
-                    0.70,
-                ),
-                cand(
-                    2,
-                    "cpi",
-                    1,
-                    json!({"state": state, "date": date, "division": code, "index": "89.8"}),
-                    0.68,
-                ),
-            ];
-            let a = answer(question, cands, 2, 0.0);
-            assert_eq!(a.citations[0].page_or_row, 1, "{question}");
-        }
     }
 
     #[test]
@@ -1148,7 +810,7 @@ mod tests {
                 cited.snippet
             );
         }
-        assert!(text.contains("unemployment rate"));
+        assert!(text.contains("u_rate"));
     }
 
     #[test]
@@ -1204,9 +866,6 @@ mod tests {
         let mut collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
         collapsed.insert(0, ' ');
         collapsed.push(' ');
-        for (from, to) in ALIASES {
-            collapsed = collapsed.replace(from, to);
-        }
         collapsed
     }
 

@@ -51,6 +51,106 @@ struct Args {
     /// Skip the VACUUM that follows a file which replaced or deleted rows (leave it to autovacuum).
     #[arg(long)]
     no_vacuum: bool,
+    /// The publisher's data-catalogue entry (JSON) for the file. Default: catalogue/<name>.json
+    /// beside the file, or <name>.json beside it, when present.
+    #[arg(long, value_name = "FILE")]
+    catalogue: Option<PathBuf>,
+    /// Sessions that embed the file's new rows in parallel before it is written (default: the
+    /// number of CPUs). Their vectors wait in dosm_rag.embedding_cache; the file's rows are
+    /// still written in one transaction.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Columns without a header name at the end of the header are dropped; by default a file that
+    /// holds values in them is refused (with the line). This loads the named columns anyway and
+    /// reports the lines whose unnamed fields were dropped.
+    #[arg(long)]
+    drop_unnamed_columns: bool,
+    /// Do not read a catalogue entry even if one is beside the file: infer the roles from the data.
+    #[arg(long, conflicts_with = "catalogue")]
+    no_catalogue: bool,
+}
+
+/// The catalogue entry for `input`: --catalogue, else catalogue/<stem>.json or <stem>.json beside
+/// the file.
+fn catalogue_path(args: &Args) -> Option<PathBuf> {
+    if args.no_catalogue {
+        return None;
+    }
+    if let Some(p) = &args.catalogue {
+        return Some(p.clone());
+    }
+    let dir = args.input.parent()?;
+    let name = args.input.file_name()?.to_str()?;
+    let stem = name.split('.').next()?;
+    [
+        dir.join("catalogue").join(format!("{stem}.json")),
+        dir.join(format!("{stem}.json")),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+/// Read the entry and check it against the header before anything is written.
+fn read_entry(path: &Path, headers: &[String]) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the catalogue entry {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not valid JSON", path.display()))?;
+    let entry = dosm_rag_core::catalogue::Entry::from_json(&v)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    entry
+        .check_columns(headers)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(v)
+}
+
+/// Dates as m/d/yyyy (as some copies of DOSM files have them) → yyyy-mm-dd, per column: a column
+/// is converted when every non-empty value is such a date. d/m/yyyy is recognised when a first
+/// part is above 12. Returns the converted columns' names.
+fn normalise_dates(headers: &[String], rows: &mut [csv::StringRecord]) -> Vec<String> {
+    let parse = |v: &str| -> Option<(u32, u32, u32)> {
+        let mut it = v.split('/');
+        let a = it.next()?.parse().ok()?;
+        let b = it.next()?.parse().ok()?;
+        let y: u32 = it.next()?.parse().ok()?;
+        (it.next().is_none() && (1000..=9999).contains(&y)).then_some((a, b, y))
+    };
+    let mut converted = Vec::new();
+    for (ci, name) in headers.iter().enumerate() {
+        let vals: Vec<Option<(u32, u32, u32)>> = rows
+            .iter()
+            .filter_map(|r| r.get(ci))
+            .filter(|v| !v.is_empty())
+            .map(parse)
+            .collect();
+        if vals.is_empty() || vals.iter().any(Option::is_none) {
+            continue;
+        }
+        let day_first = vals.iter().flatten().any(|&(a, _, _)| a > 12);
+        let valid = vals.iter().flatten().all(|&(a, b, _)| {
+            let (m, d) = if day_first { (b, a) } else { (a, b) };
+            (1..=12).contains(&m) && (1..=31).contains(&d)
+        });
+        if !valid {
+            continue;
+        }
+        for r in rows.iter_mut() {
+            let fields: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match (i == ci, parse(v)) {
+                    (true, Some((a, b, y))) => {
+                        let (m, d) = if day_first { (b, a) } else { (a, b) };
+                        format!("{y:04}-{m:02}-{d:02}")
+                    }
+                    _ => v.to_string(),
+                })
+                .collect();
+            *r = csv::StringRecord::from(fields);
+        }
+        converted.push(name.clone());
+    }
+    converted
 }
 
 struct Manifest {
@@ -100,19 +200,28 @@ fn manifest_entry(input: &Path) -> Result<Option<Manifest>> {
 }
 
 /// Read and validate the whole file: a header of unique, non-empty names and rows of equal length.
-fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<csv::StringRecord>, String)> {
+fn read_csv(
+    path: &Path,
+    drop_unnamed: bool,
+) -> Result<(Vec<String>, Vec<csv::StringRecord>, String, Vec<u64>)> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let sha = format!("{:x}", Sha256::digest(&bytes));
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes); // UTF-8 BOM
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
+        .flexible(true)
         .from_reader(bytes);
-    let headers: Vec<String> = rdr
+    let mut headers: Vec<String> = rdr
         .headers()
         .with_context(|| format!("{}: no valid header row", path.display()))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
+    // unnamed columns at the end of the header (a trailing run of commas) are not the table's
+    while headers.len() > 1 && headers.last().is_some_and(String::is_empty) {
+        headers.pop();
+    }
+    let mut dropped_lines = Vec::new();
     if headers.is_empty() || headers.iter().all(String::is_empty) {
         bail!("{}: the file is empty or has no header row", path.display());
     }
@@ -128,9 +237,34 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<csv::StringRecord>, String)
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.with_context(|| format!("{}: malformed CSV", path.display()))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        if rec.len() < headers.len() {
+            bail!(
+                "{}: line {line} has {} fields, the header has {}; nothing was loaded",
+                path.display(),
+                rec.len(),
+                headers.len()
+            );
+        }
+        if rec.len() > headers.len() {
+            // fields beyond the header are accepted only when empty (a trailing comma run)
+            if rec.iter().skip(headers.len()).any(|f| !f.is_empty()) {
+                if !drop_unnamed {
+                    bail!(
+                        "{}: line {line} has values in {} fields beyond the header's {} named columns; nothing was loaded (--drop-unnamed-columns loads the named ones)",
+                        path.display(),
+                        rec.len() - headers.len(),
+                        headers.len()
+                    );
+                }
+                dropped_lines.push(line);
+            }
+            rows.push(rec.iter().take(headers.len()).collect());
+            continue;
+        }
         rows.push(rec);
     }
-    Ok((headers, rows, sha))
+    Ok((headers, rows, sha, dropped_lines))
 }
 
 /// `"name"` with embedded quotes doubled: PostgreSQL's identifier quoting. Hand-written because
@@ -142,6 +276,77 @@ fn quote_ident(name: &str) -> String {
 /// Seconds since `t`, to the millisecond, for the summary.
 fn seconds_since(t: Instant) -> f64 {
     (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+/// Embed the file's rows in `jobs` parallel sessions into dosm_rag.embedding_cache (each chunk
+/// committed on its own; rows the source or the cache already has are skipped by the server).
+/// Returns how many rows were embedded.
+#[allow(clippy::too_many_arguments)]
+fn prefetch(
+    config: &postgres::Config,
+    jobs: usize,
+    source: &str,
+    title: &Option<String>,
+    headers: &[String],
+    rows: &[csv::StringRecord],
+    chunk_rows: usize,
+    bar: &ProgressBar,
+) -> Result<i64> {
+    let chunks: Vec<&[csv::StringRecord]> = rows.chunks(chunk_rows).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let embedded = std::sync::atomic::AtomicI64::new(0);
+    let columns = headers
+        .iter()
+        .map(|h| format!("{} text", quote_ident(h)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    let mut client = config
+                        .connect(postgres::NoTls)
+                        .context("cannot connect to the database (check DATABASE_URL)")?;
+                    client.batch_execute(&format!(
+                        "CREATE TEMP TABLE dosm_rag_prefetch ({columns})"
+                    ))?;
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        let mut tx = client.transaction()?;
+                        tx.batch_execute("TRUNCATE dosm_rag_prefetch")?;
+                        let mut writer = tx.copy_in("COPY dosm_rag_prefetch FROM STDIN (FORMAT csv)")?;
+                        {
+                            let mut out = csv::WriterBuilder::new()
+                                .has_headers(false)
+                                .from_writer(&mut writer);
+                            for rec in *chunk {
+                                out.write_record(rec)?;
+                            }
+                            out.flush()?;
+                        }
+                        writer.finish()?;
+                        let n: i64 = tx
+                            .query_one(
+                                "SELECT dosm_rag.cache_embeddings('pg_temp.dosm_rag_prefetch'::regclass, $1, $2)",
+                                &[&source, title],
+                            )?
+                            .get(0);
+                        tx.commit()?;
+                        embedded.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                        bar.inc(chunk.len() as u64);
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join()
+                .map_err(|_| anyhow::anyhow!("an embedding session panicked"))??;
+        }
+        Ok(())
+    })?;
+    Ok(embedded.into_inner())
 }
 
 fn run(args: Args) -> Result<serde_json::Value> {
@@ -168,7 +373,28 @@ fn run(args: Args) -> Result<serde_json::Value> {
         .licence
         .clone()
         .or_else(|| manifest.as_ref().and_then(|m| m.licence.clone()));
-    let (headers, rows, sha) = read_csv(&args.input)?;
+    let (headers, mut rows, sha, dropped_lines) = read_csv(&args.input, args.drop_unnamed_columns)?;
+    if !dropped_lines.is_empty() {
+        eprintln!(
+            "warning: {}: values beyond the named columns were dropped on {} lines (first: {})",
+            args.input.display(),
+            dropped_lines.len(),
+            dropped_lines[0]
+        );
+    }
+    let dates_converted = normalise_dates(&headers, &mut rows);
+    let entry_path = catalogue_path(&args);
+    let entry = entry_path
+        .as_deref()
+        .map(|p| read_entry(p, &headers))
+        .transpose()?;
+    // the publisher's title names the rows' dataset in their text (and so in their embeddings)
+    let title = title.or_else(|| {
+        entry
+            .as_ref()
+            .and_then(|e| dosm_rag_core::catalogue::Entry::from_json(e).ok())
+            .and_then(|e| e.title_en)
+    });
 
     let mut config: postgres::Config = args
         .database_url
@@ -189,16 +415,6 @@ fn run(args: Args) -> Result<serde_json::Value> {
     let mut client = config
         .connect(postgres::NoTls)
         .context("cannot connect to the database (check DATABASE_URL)")?;
-    let mut tx = client.transaction()?;
-    let columns = headers
-        .iter()
-        .map(|h| format!("{} text", quote_ident(h)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    tx.batch_execute(&format!(
-        "CREATE TEMP TABLE dosm_rag_stage ({columns}) ON COMMIT DROP"
-    ))?;
-
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
@@ -209,10 +425,41 @@ fn run(args: Args) -> Result<serde_json::Value> {
             .expect("valid template")
             .progress_chars("=> "),
     );
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let chunk_rows = args.chunk_rows.max(1);
+    let prefetched = if jobs > 1 && rows.len() > chunk_rows {
+        bar.set_message(format!("{source}: embedding in {jobs} sessions"));
+        let n = prefetch(
+            &config,
+            jobs,
+            &source,
+            &title,
+            &headers,
+            &rows,
+            chunk_rows.min(500),
+            &bar,
+        )?;
+        bar.set_position(0);
+        n
+    } else {
+        0
+    };
+    let mut tx = client.transaction()?;
+    let columns = headers
+        .iter()
+        .map(|h| format!("{} text", quote_ident(h)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tx.batch_execute(&format!(
+        "CREATE TEMP TABLE dosm_rag_stage ({columns}) ON COMMIT DROP"
+    ))?;
+
     bar.set_message(source.clone());
 
     let mut totals = [0i64; 4]; // inserted, updated, unchanged, deleted
-    let chunk_rows = args.chunk_rows.max(1);
     let n_chunks = rows.len().div_ceil(chunk_rows).max(1);
     for chunk_no in 0..n_chunks {
         let chunk = rows.chunks(chunk_rows).nth(chunk_no).unwrap_or(&[]);
@@ -244,6 +491,12 @@ fn run(args: Args) -> Result<serde_json::Value> {
         }
         bar.inc(chunk.len() as u64);
     }
+    // the catalogue: roles, labels, periods, the exact-lookup table (same transaction)
+    let row = tx.query_one(
+        "SELECT dosm_rag.refresh_catalogue($1, $2::text::jsonb, $3)::text",
+        &[&source, &entry.as_ref().map(|e| e.to_string()), &headers],
+    )?;
+    let catalogue: serde_json::Value = serde_json::from_str(row.get::<_, &str>(0))?;
     tx.commit()?;
     bar.finish_and_clear();
 
@@ -286,6 +539,12 @@ fn run(args: Args) -> Result<serde_json::Value> {
         "unchanged": totals[2],
         "deleted": totals[3],
         "vacuum": vacuum,
+        "jobs": jobs,
+        "embedded_in_parallel": prefetched,
+        "catalogue_entry": entry_path.map(|p| p.display().to_string()),
+        "catalogue": catalogue,
+        "dates_converted": dates_converted,
+        "unnamed_fields_dropped_on_lines": dropped_lines,
         "seconds": seconds_since(started),
     }))
 }

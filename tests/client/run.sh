@@ -135,11 +135,15 @@ cargo build -q --release --manifest-path "$ROOT/Cargo.toml" -p dosm-rag-ingest
 export DATABASE_URL="$URL"
 rows_of() { q -c "SELECT count(*) FROM dosm_rag.embeddings WHERE source = '$1'"; }
 
-out=$("$ING" --quiet --input "$ROOT/data/opendosm/lfs_qtr_state.csv" --metadata-dir "$WORK/meta" 2>&1)
+# a small made-up table beside a MANIFEST.csv (test data, not DOSM figures)
+mkdir -p "$WORK/lfs"
+printf 'date,state,u_rate\n2025-07-01,Sabah,5.1\n2025-07-01,Johor,3.0\n2025-04-01,Sabah,5.2\n2025-04-01,Johor,3.1\n' >"$WORK/lfs/lfs_qtr_state.csv"
+printf 'file,title,source_url,licence\nlfs_qtr_state.csv,Quarterly Labour Force Statistics by State,https://example.org/lfs,test\n' >"$WORK/lfs/MANIFEST.csv"
+out=$("$ING" --quiet --input "$WORK/lfs/lfs_qtr_state.csv" --metadata-dir "$WORK/meta" 2>&1)
 grep -q "lfs_qtr_state: 4 rows" <<<"$out" && [ "$(rows_of lfs_qtr_state)" = 4 ] &&
   grep -q '"title": "Quarterly Labour Force Statistics by State"' "$WORK/meta/lfs_qtr_state.json"
 check "ingest a CSV; title and URL from MANIFEST.csv; --metadata-dir summary" $? "$out"
-out=$(INPUT_DATASET="$ROOT/data/opendosm/lfs_qtr_state.csv" "$ING" --quiet 2>&1)
+out=$(INPUT_DATASET="$WORK/lfs/lfs_qtr_state.csv" "$ING" --quiet 2>&1)
 grep -q "0 inserted, 0 updated, 4 unchanged, 0 deleted" <<<"$out"
 check "re-ingesting an unchanged file embeds nothing (INPUT_DATASET as input)" $? "$out"
 
@@ -167,13 +171,33 @@ printf 'a,b\n1,2\n3,4,5\n' >"$WORK/bad.csv"
 before=$(rows_of lfs_qtr_state)
 out=$("$ING" --quiet --input "$WORK/bad.csv" --source lfs_qtr_state 2>&1)
 rc=$?
-[ $rc -ne 0 ] && grep -q "error: .*malformed CSV.*line: 3" <<<"$out" && [ "$(rows_of lfs_qtr_state)" = "$before" ]
-check "a malformed file is a clear error and changes nothing" $? "$out"
+[ $rc -ne 0 ] && grep -q "error: .*line 3 has 3 fields, the header has 2" <<<"$out" && [ "$(rows_of lfs_qtr_state)" = "$before" ]
+check "a ragged file is refused with the line number and changes nothing" $? "$out"
+printf 'a,b\n1,2\n3,4,,\n' >"$WORK/trailing.csv"
+out=$("$ING" --quiet --input "$WORK/trailing.csv" 2>&1)
+[ $? -eq 0 ] && [ "$(rows_of trailing)" = 2 ]
+check "empty fields beyond the header (a trailing comma run) are dropped" $? "$out"
+
+# Catalogue entries: checked against the header before anything is written; stored as data.
+printf 'date,division,index\n1/1/2020,01,100.5\n2/1/2020,01,101\n' >"$WORK/cpi_x.csv"
+printf '\xef\xbb\xbf' | cat - "$WORK/cpi_x.csv" >"$WORK/cpi_bom.csv"
+printf '{"title_en": "CPI x'"'"'); DROP TABLE dosm_rag.sources; --", "frequency": "MONTHLY", "fields": [{"name": "date", "description_en": "[Date] d"}, {"name": "division", "title_en": "Division", "description_en": "[String] MCOICOP code"}, {"name": "value", "description_en": "[Float] v"}]}' >"$WORK/bad_entry.json"
+out=$("$ING" --quiet --input "$WORK/cpi_bom.csv" --source cpi_x --catalogue "$WORK/bad_entry.json" 2>&1)
+[ $? -ne 0 ] && grep -q "columns not in the entry: index; entry fields not in the file: value" <<<"$out" && [ "$(rows_of cpi_x)" = 0 ]
+check "a catalogue entry that does not match the file names the columns; nothing written" $? "$out"
+sed 's/"value"/"index"/' "$WORK/bad_entry.json" >"$WORK/entry.json"
+out=$("$ING" --quiet --input "$WORK/cpi_bom.csv" --source cpi_x --catalogue "$WORK/entry.json" 2>&1)
+got=$(q -c "SELECT string_agg(metadata ->> 'date', ',' ORDER BY row_ref) || ' ' || (SELECT title_en FROM dosm_rag.datasets WHERE source = 'cpi_x') || ' ' || (SELECT count(*) FROM dosm_rag.sources) FROM dosm_rag.embeddings WHERE source = 'cpi_x'")
+[ "$got" = "2020-01-01,2020-02-01 CPI x'); DROP TABLE dosm_rag.sources; -- $(q -c 'SELECT count(*) FROM dosm_rag.sources')" ]
+check "a BOM and m/d/yyyy dates load as ISO dates; hostile catalogue text is stored as data" $? "$out / $got"
+ans=$(q -c "SELECT (a ->> 'value') || ' ' || (a ->> 'period') FROM (SELECT dosm_rag.rag_answer('CPI x index for food and non-alcoholic beverages in February 2020') a) s")
+[ "$ans" = "101.0 2020-02-01" ]
+check "the catalogued table answers from the exact row (code-list label for division 01)" $? "$ans"
 printf '\xff\xfe,b\n1,2\n' >"$WORK/latin.csv"
 out=$("$ING" --quiet --input "$WORK/latin.csv" 2>&1)
 [ $? -ne 0 ] && grep -q "error:" <<<"$out"
 check "a file that is not UTF-8 is a clear error" $? "$out"
-out=$(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x" "$ING" --quiet --input "$ROOT/data/opendosm/lfs_month.csv" 2>&1)
+out=$(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x" "$ING" --quiet --input "$WORK/lfs/lfs_qtr_state.csv" 2>&1)
 [ $? -ne 0 ] && grep -q "cannot connect" <<<"$out"
 check "an unreachable database is a clear error" $? "$out"
 

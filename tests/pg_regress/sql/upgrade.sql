@@ -42,6 +42,10 @@ SELECT source, row_ref FROM dosm_rag.search_embeddings(dosm_rag.embed_text('Joho
 SELECT source, search_tsv @@ to_tsquery('simple', 'y2023m03 & y2023') AS period_words,
        search_tsv @@ to_tsquery('simple', '2023 <-> 03') AS phrase_still_matches
   FROM dosm_rag.embeddings;
+ALTER EXTENSION dosm_rag UPDATE TO '0.5.0';
+SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
+-- a source from before 0.5.0 has no catalogue: rag_answer still cites it (the fuzzy leg)
+SELECT dosm_rag.rag_answer('Johor CPI March 2023') -> 'citations' -> 0 ->> 'source' AS cited;
 SELECT pg_temp.snapshot('upgraded');
 SELECT count(*) FILTER (WHERE kind = 'fresh') = count(*) FILTER (WHERE kind = 'upgraded') AS same_count,
        count(*) FILTER (WHERE kind = 'fresh') > 20 AS nontrivial

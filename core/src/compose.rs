@@ -1,0 +1,719 @@
+//! Composition: resolved candidates + the rows their plans fetched → the answer a person reads,
+//! with the value, its unit and period in words, the SQL that produced it, a citation for every
+//! row used, a calibrated confidence, and a failure mode that says what the data does have.
+//!
+//! Nothing is invented: the value is the cited row's own cell; an empty cell is said to be
+//! empty; two datasets that would give different numbers for the question are an ambiguity.
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::catalogue::{Catalogue, Column, Dataset, Frequency, Role};
+use crate::plan::Plan;
+use crate::question::{Lang, Period, Question};
+use crate::resolve::{period_of, Candidate, How, PeriodPick, Resolution};
+
+pub const NO_MATCH: &str = "no_match";
+pub const PERIOD_NOT_AVAILABLE: &str = "period_not_available";
+pub const AMBIGUOUS: &str = "ambiguous";
+pub const LOW_CONFIDENCE: &str = "low_confidence";
+pub const VALUE_NOT_AVAILABLE: &str = "value_not_available";
+
+/// A row a plan fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: i64,
+    pub row_ref: i64,
+    pub content: String,
+    pub metadata: Map<String, Value>,
+    pub period: Option<String>,
+}
+
+/// A candidate with its plan and what the plan returned.
+#[derive(Debug, Clone)]
+pub struct Executed<'a> {
+    pub candidate: &'a Candidate,
+    pub plan: Option<Plan>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Citation {
+    pub source: String,
+    pub snippet: String,
+    pub page_or_row: i64,
+    pub title: Option<String>,
+    pub source_url: Option<String>,
+    pub similarity: Option<f64>,
+    pub id: i64,
+}
+
+/// `rag_answer`'s result, field for field.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Answer {
+    pub answer: Option<String>,
+    pub citations: Vec<Citation>,
+    pub confidence: f64,
+    pub failure_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+    /// What else the question could mean (an app can ask back).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Value>,
+    /// The periods nearest to the one asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub available_periods: Vec<String>,
+    /// Assumptions made ("latest period", "all ages"), in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+const MONTH_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const MONTH_MS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Mac",
+    "April",
+    "Mei",
+    "Jun",
+    "Julai",
+    "Ogos",
+    "September",
+    "Oktober",
+    "November",
+    "Disember",
+];
+
+fn frequency(d: &Dataset) -> Frequency {
+    if d.frequency == Frequency::Other {
+        Frequency::infer(&d.periods)
+    } else {
+        d.frequency
+    }
+}
+
+/// A period value in words: "2020", "March 2023" / "Mac 2023", "Q3 2025" / "S3 2025".
+pub fn period_words(value: &str, freq: Frequency, lang: Lang) -> String {
+    match period_of(value, freq) {
+        Some(Period::Year(y)) => y.to_string(),
+        Some(Period::Month(y, m)) => {
+            let names = if lang == Lang::Ms { MONTH_MS } else { MONTH_EN };
+            format!("{} {y}", names[(m - 1) as usize])
+        }
+        Some(Period::Quarter(y, q)) => match lang {
+            Lang::En => format!("Q{q} {y}"),
+            Lang::Ms => format!("suku tahun ke-{q} {y}"),
+        },
+        None => value.to_string(),
+    }
+}
+
+/// The published number, without float noise: at most three decimals (the structured `value`
+/// keeps every digit).
+fn number_words(raw: &str, v: f64) -> String {
+    let decimals = raw.split('.').nth(1).map_or(0, str::len);
+    let shown = if decimals > 3 {
+        format!("{:.2}", v)
+    } else {
+        raw.to_string()
+    };
+    // thousands separators for the integer part
+    let (int, frac) = match shown.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (shown.clone(), None),
+    };
+    let (sign, digits) = int
+        .strip_prefix('-')
+        .map_or(("", int.as_str()), |d| ("-", d));
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+fn with_unit(num: &str, unit: Option<&str>) -> String {
+    match unit {
+        None | Some("") => num.to_string(),
+        Some("%") => format!("{num}%"),
+        Some(u) if u == "RM" || u.starts_with("RM ") => format!("RM {num}{}", &u[2..]),
+        Some(u) => format!("{num} {u}"),
+    }
+}
+
+/// A column title for prose: "Population ('000)" → "population"; "Inflation (YoY)" stays.
+fn title_words(c: &Column, lang: Lang) -> String {
+    let t = match lang {
+        Lang::Ms => c.title_ms.as_deref().or(c.title_en.as_deref()),
+        Lang::En => c.title_en.as_deref(),
+    }
+    .unwrap_or(&c.name);
+    let mut out = String::new();
+    let mut depth = 0;
+    let mut inner = String::new();
+    for ch in t.chars() {
+        match ch {
+            '(' => {
+                depth += 1;
+                inner.clear();
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                // keep qualifiers made of letters (YoY, SA), drop units ('000), (%), (RM)
+                let keep = inner.chars().any(char::is_alphabetic)
+                    && !["rm", "'000", "000", "%"].contains(&inner.to_lowercase().trim());
+                if keep {
+                    out.push('(');
+                    out.push_str(&inner);
+                    out.push(')');
+                }
+            }
+            _ if depth > 0 => inner.push(ch),
+            _ => out.push(ch),
+        }
+    }
+    // lower-case every word but acronyms (CPI, GDP, DUN): "Unemployment Rate" → "unemployment rate"
+    out.split_whitespace()
+        .map(|w| {
+            let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+            let acronym = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase());
+            if acronym {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn dataset_json(d: &Dataset) -> Value {
+    json!({
+        "id": d.source,
+        "title": d.title_en,
+        "title_ms": d.title_ms,
+        "data_as_of": d.data_as_of,
+        "next_update": d.next_update,
+        "source_url": d.source_url,
+        "licence": d.licence,
+        "catalogue": if d.inferred { "inferred from the data" } else { "publisher" },
+    })
+}
+
+fn citation(d: &Dataset, r: &Row) -> Citation {
+    Citation {
+        source: d.source.clone(),
+        snippet: r.content.chars().take(300).collect(),
+        page_or_row: r.row_ref,
+        title: d.title_en.clone(),
+        source_url: d.source_url.clone(),
+        similarity: None,
+        id: r.id,
+    }
+}
+
+fn cell<'r>(r: &'r Row, col: &str) -> Option<&'r str> {
+    match r.metadata.get(col)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim()),
+        _ => None,
+    }
+}
+
+fn value_label(d: &Dataset, col: &str, value: &str, lang: Lang) -> String {
+    d.columns
+        .iter()
+        .find(|c| c.name == col)
+        .and_then(|c| c.values.iter().find(|v| v.value == value))
+        .map_or(value.to_string(), |v| v.display(lang).to_string())
+}
+
+/// Confidence from the resolution's evidence: the share of the question explained, less each
+/// named value the dataset cannot use. Calibrated on the evaluation (tests/eval): answerable
+/// questions land at or above 0.6, others below.
+pub fn confidence(c: &Candidate, unknown: usize) -> f64 {
+    let mut conf = 0.2 + 0.8 * c.coverage.clamp(0.0, 1.0);
+    conf -= 0.3 * c.foreign.len() as f64;
+    // a word no catalogue text knows ("Germany", "football"): the data may not be about it
+    conf -= 0.15 * unknown as f64;
+    (conf.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
+}
+
+fn candidate_json(cat: &Catalogue, c: &Candidate, lang: Lang) -> Value {
+    let d = &cat.datasets[c.dataset];
+    json!({
+        "dataset": d.source,
+        "title": d.title_en,
+        "measure": d.columns[c.measure].name,
+        "measure_title": title_words(&d.columns[c.measure], lang),
+        "filters": c.filters.iter().filter(|f| f.how == How::Named)
+            .map(|f| (f.column.clone(), Value::String(f.value.clone()))).collect::<Map<_, _>>(),
+    })
+}
+
+fn fail(mode: &str, confidence: f64, text: Option<String>) -> Answer {
+    Answer {
+        answer: text,
+        confidence: confidence.min(0.59),
+        failure_mode: Some(mode.to_string()),
+        ..Default::default()
+    }
+}
+
+/// The answer for a question from its resolution and the executed plans (best candidate first;
+/// the runners-up let two datasets disagreeing on the number show as an ambiguity).
+pub fn compose(
+    q: &Question,
+    cat: &Catalogue,
+    res: &Resolution,
+    executed: &[Executed<'_>],
+    threshold: f64,
+) -> Answer {
+    let lang = q.lang;
+    let Some(top) = executed.first() else {
+        let mut a = fail(NO_MATCH, 0.0, None);
+        a.lang = Some(lang);
+        return a;
+    };
+    let c = top.candidate;
+    let d = &cat.datasets[c.dataset];
+    let m = &d.columns[c.measure];
+    let freq = frequency(d);
+    let conf = confidence(c, res.unknown.len());
+    let mut a = Answer {
+        lang: Some(lang),
+        dataset: Some(dataset_json(d)),
+        measure: Some(json!({"column": m.name, "title": m.title_en, "title_ms": m.title_ms})),
+        filters: Some(
+            c.filters
+                .iter()
+                .map(|f| (f.column.clone(), Value::String(f.value.clone())))
+                .collect(),
+        ),
+        sql: top.plan.as_ref().map(Plan::display),
+        confidence: conf,
+        ..Default::default()
+    };
+    // too little of the question is about this dataset
+    if conf < threshold {
+        let mode = if c.coverage < 0.35 && c.foreign.is_empty() {
+            NO_MATCH
+        } else {
+            LOW_CONFIDENCE
+        };
+        let mut f = fail(mode, conf, None);
+        f.lang = Some(lang);
+        f.candidates = res
+            .candidates
+            .iter()
+            .take(3)
+            .map(|c| candidate_json(cat, c, lang))
+            .collect();
+        if !res.unknown.is_empty() {
+            f.notes
+                .push(format!("not in the catalogue: {}", res.unknown.join(", ")));
+        }
+        if !c.foreign.is_empty() {
+            f.notes.push(format!(
+                "{} has no column for: {}",
+                d.source,
+                c.foreign.join(", ")
+            ));
+        }
+        return f;
+    }
+    // the period
+    match &c.period {
+        PeriodPick::Unavailable { nearest } => {
+            a.failure_mode = Some(PERIOD_NOT_AVAILABLE.into());
+            a.confidence = conf.min(0.59);
+            a.available_periods = nearest.clone();
+            a.answer = Some(format!(
+                "{} has no {} for that period; nearest: {}.",
+                d.title(),
+                title_words(m, lang),
+                nearest
+                    .iter()
+                    .map(|p| period_words(p, freq, lang))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            return a;
+        }
+        PeriodPick::OtherFrequency | PeriodPick::NoPeriods => {
+            a.failure_mode = Some(PERIOD_NOT_AVAILABLE.into());
+            a.confidence = conf.min(0.59);
+            let first = d.periods.first().cloned().unwrap_or_default();
+            let last = d.periods.last().cloned().unwrap_or_default();
+            a.available_periods = vec![first.clone(), last.clone()];
+            a.answer = Some(format!(
+                "{} is {} data ({} to {}); name a period of that kind.",
+                d.title(),
+                match freq {
+                    Frequency::Annual => "annual",
+                    Frequency::Quarterly => "quarterly",
+                    Frequency::Monthly => "monthly",
+                    Frequency::Other => "dated",
+                },
+                period_words(&first, freq, lang),
+                period_words(&last, freq, lang)
+            ));
+            return a;
+        }
+        PeriodPick::Several(_) => {
+            a.failure_mode = Some(AMBIGUOUS.into());
+            a.confidence = conf.min(0.59);
+            a.notes.push(
+                "the question names several periods: a change or a series, not one value".into(),
+            );
+            return a;
+        }
+        PeriodPick::Exact(_) | PeriodPick::Latest => {}
+    }
+    // rows at one period
+    let first_period = top.rows.first().and_then(|r| r.period.clone());
+    let rows: Vec<&Row> = top
+        .rows
+        .iter()
+        .filter(|r| r.period == first_period)
+        .collect();
+    a.citations = rows.iter().take(10).map(|r| citation(d, r)).collect();
+    if rows.is_empty() {
+        a.failure_mode = Some(if matches!(c.period, PeriodPick::Exact(_)) {
+            PERIOD_NOT_AVAILABLE.into()
+        } else {
+            NO_MATCH.into()
+        });
+        a.confidence = conf.min(0.59);
+        a.answer = Some(format!(
+            "{} has no row for these values{}.",
+            d.title(),
+            match &c.period {
+                PeriodPick::Exact(p) => format!(" in {}", period_words(p, freq, lang)),
+                _ => String::new(),
+            }
+        ));
+        return a;
+    }
+    if rows.len() > 1 || !c.open.is_empty() || !c.several.is_empty() {
+        // which columns tell the rows apart
+        let mut differ: Vec<(String, Vec<String>)> = Vec::new();
+        for col in d.columns.iter().filter(|x| x.role == Role::Dimension) {
+            let mut vals: Vec<String> = rows
+                .iter()
+                .filter_map(|r| cell(r, &col.name).map(str::to_string))
+                .collect();
+            vals.sort();
+            vals.dedup();
+            if vals.len() > 1 {
+                differ.push((col.name.clone(), vals));
+            }
+        }
+        a.failure_mode = Some(AMBIGUOUS.into());
+        a.confidence = conf.min(0.59);
+        a.candidates = differ
+            .iter()
+            .map(|(col, vals)| {
+                json!({"column": col, "values": vals.iter().take(20)
+                    .map(|v| json!({"value": v, "label": value_label(d, col, v, lang)}))
+                    .collect::<Vec<_>>()})
+            })
+            .collect();
+        a.answer = Some(format!(
+            "{} has {} rows for this question; name one {}.",
+            d.title(),
+            rows.len(),
+            differ
+                .iter()
+                .map(|(c, _)| c.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
+        return a;
+    }
+    let row = rows[0];
+    let period = row.period.clone();
+    a.period = period.clone();
+    let Some(raw) = cell(row, &m.name) else {
+        a.failure_mode = Some(VALUE_NOT_AVAILABLE.into());
+        a.confidence = conf.min(0.59);
+        a.answer = Some(format!(
+            "The published cell for {} is empty in this row of {}.",
+            title_words(m, lang),
+            d.title()
+        ));
+        return a;
+    };
+    let Ok(v) = raw.replace(',', "").parse::<f64>() else {
+        a.failure_mode = Some(VALUE_NOT_AVAILABLE.into());
+        a.confidence = conf.min(0.59);
+        a.answer = Some(format!("The cell holds \"{raw}\", not a number."));
+        return a;
+    };
+    // the runners-up: a close candidate of another dataset that gives another number
+    for other in executed.iter().skip(1) {
+        let oc = other.candidate;
+        if oc.score < c.score - 0.6 || oc.dataset == c.dataset && oc.measure == c.measure {
+            continue;
+        }
+        let od = &cat.datasets[oc.dataset];
+        let om = &od.columns[oc.measure];
+        let ov = other
+            .rows
+            .first()
+            .and_then(|r| cell(r, &om.name))
+            .and_then(|s| s.parse::<f64>().ok());
+        if let Some(ov) = ov {
+            if (ov - v).abs() > 1e-9 * v.abs().max(1.0) && oc.score > c.score - 0.3 {
+                a.failure_mode = Some(AMBIGUOUS.into());
+                a.confidence = conf.min(0.59);
+                a.candidates = vec![candidate_json(cat, c, lang), candidate_json(cat, oc, lang)];
+                a.answer = Some(format!(
+                    "Two tables fit this question and give different numbers: {} ({}) and {} ({}).",
+                    d.title(),
+                    raw,
+                    od.title(),
+                    ov
+                ));
+                return a;
+            }
+        }
+    }
+    let unit = match lang {
+        Lang::Ms => m.unit_ms.clone().or_else(|| m.unit.clone()),
+        Lang::En => m.unit.clone(),
+    }
+    .or_else(|| {
+        // a unit column in the row itself
+        d.columns
+            .iter()
+            .find(|x| x.role == Role::Attribute && x.name.starts_with("unit"))
+            .and_then(|x| cell(row, &x.name))
+            .map(str::to_string)
+    });
+    a.value = Some(v);
+    a.unit = unit.clone();
+    let named: Vec<String> = c
+        .filters
+        .iter()
+        .filter(|f| f.how == How::Named)
+        .map(|f| value_label(d, &f.column, &f.value, lang))
+        .collect();
+    let when = period
+        .as_deref()
+        .map(|p| period_words(p, freq, lang))
+        .unwrap_or_default();
+    if matches!(c.period, PeriodPick::Latest) && period.is_some() {
+        a.notes.push(match lang {
+            Lang::En => format!("no period named: the latest available, {when}"),
+            Lang::Ms => format!("tiada tempoh dinyatakan: yang terkini, {when}"),
+        });
+    }
+    for f in c.filters.iter().filter(|f| f.how == How::Default) {
+        a.notes.push(format!(
+            "{} = {} (not named in the question)",
+            f.column,
+            value_label(d, &f.column, &f.value, lang)
+        ));
+    }
+    let title = title_words(m, lang);
+    let amount = with_unit(&number_words(raw, v), unit.as_deref());
+    let latest = matches!(c.period, PeriodPick::Latest);
+    a.answer = Some(match lang {
+        Lang::En => {
+            let mut s = format!("The {title}");
+            if !named.is_empty() {
+                s.push_str(&format!(" for {}", named.join(", ")));
+            }
+            s.push_str(&format!(" was {amount}"));
+            if !when.is_empty() {
+                s.push_str(&format!(" in {when}"));
+                if latest {
+                    s.push_str(" (latest available)");
+                }
+            }
+            s.push_str(&format!(" ({}).", d.title()));
+            s
+        }
+        Lang::Ms => {
+            let mut s = title.clone();
+            let mut chars = s.chars();
+            if let Some(f) = chars.next() {
+                s = f.to_uppercase().collect::<String>() + chars.as_str();
+            }
+            if !named.is_empty() {
+                s.push_str(&format!(" bagi {}", named.join(", ")));
+            }
+            s.push_str(&format!(" ialah {amount}"));
+            if !when.is_empty() {
+                s.push_str(&format!(" pada {when}"));
+                if latest {
+                    s.push_str(" (terkini)");
+                }
+            }
+            s.push_str(&format!(
+                " ({}).",
+                d.title_ms.as_deref().unwrap_or(d.title())
+            ));
+            s
+        }
+    });
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::plan;
+    use crate::question::parse;
+    use crate::resolve::{resolve, tests::catalogue, Index};
+
+    fn row(meta: Value, period: &str) -> Row {
+        Row {
+            id: 7,
+            row_ref: 42,
+            content: "row".into(),
+            metadata: meta.as_object().unwrap().clone(),
+            period: Some(period.into()),
+        }
+    }
+
+    fn answer_with(question: &str, rows: Vec<Row>) -> Answer {
+        let cat = catalogue();
+        let ix = Index::build(&cat);
+        let q = parse(question);
+        let res = resolve(&q, &cat, &ix, &|_, _| None);
+        let ex = vec![Executed {
+            candidate: &res.candidates[0],
+            plan: plan(&cat, &res.candidates[0]),
+            rows,
+        }];
+        compose(&q, &cat, &res, &ex, 0.6)
+    }
+
+    #[test]
+    fn a_lookup_in_words_with_unit_period_and_sql() {
+        let a = answer_with(
+            "What was the population of Penang in 2020?",
+            vec![row(
+                json!({"state": "Pulau Pinang", "date": "2020-01-01", "sex": "both", "population": "1740.4"}),
+                "2020-01-01",
+            )],
+        );
+        assert_eq!(a.failure_mode, None);
+        assert_eq!(a.value, Some(1740.4));
+        assert_eq!(
+            a.answer.as_deref(),
+            Some("The population for Pulau Pinang was 1,740.4 thousand in 2020 (Population Table: States).")
+        );
+        assert!(a.confidence >= 0.6);
+        assert_eq!(a.citations.len(), 1);
+        assert!(a.sql.unwrap().contains("'population_state'"));
+    }
+
+    #[test]
+    fn malay_answer() {
+        let a = answer_with(
+            "Berapakah kadar pengangguran pada 2020?",
+            vec![row(
+                json!({"date": "2020-01-01", "u_rate": "4.5"}),
+                "2020-01-01",
+            )],
+        );
+        assert_eq!(
+            a.answer.as_deref(),
+            Some("Kadar pengangguran ialah 4.5% pada 2020 (Statistik Tenaga Buruh Tahunan Utama).")
+        );
+    }
+
+    #[test]
+    fn an_empty_cell_is_never_quoted() {
+        let a = answer_with(
+            "unemployment rate in 2020",
+            vec![row(
+                json!({"date": "2020-01-01", "u_rate": null}),
+                "2020-01-01",
+            )],
+        );
+        assert_eq!(a.failure_mode.as_deref(), Some(VALUE_NOT_AVAILABLE));
+        assert_eq!(a.value, None);
+        assert!(a.confidence < 0.6);
+    }
+
+    #[test]
+    fn several_rows_are_an_ambiguity() {
+        let a = answer_with(
+            "population of Johor in 2020",
+            vec![
+                row(
+                    json!({"state": "Johor", "district": "Johor Bahru", "population": "1"}),
+                    "2020-01-01",
+                ),
+                row(
+                    json!({"state": "Johor", "district": "Kluang", "population": "2"}),
+                    "2020-01-01",
+                ),
+            ],
+        );
+        assert_eq!(a.failure_mode.as_deref(), Some(AMBIGUOUS));
+        assert!(a.confidence < 0.6);
+    }
+
+    #[test]
+    fn out_of_domain_abstains() {
+        let a = answer_with("Who won the 2022 FIFA World Cup?", vec![]);
+        assert!(a.failure_mode.is_some());
+        assert!(a.confidence < 0.6);
+        assert_eq!(a.value, None);
+    }
+
+    #[test]
+    fn numbers_in_words() {
+        assert_eq!(number_words("1740.4", 1740.4), "1,740.4");
+        assert_eq!(
+            number_words("13.43226327478296", 13.43226327478296),
+            "13.43"
+        );
+        assert_eq!(number_words("-2107", -2107.0), "-2,107");
+        assert_eq!(
+            period_words("2023-03-01", Frequency::Monthly, Lang::Ms),
+            "Mac 2023"
+        );
+        assert_eq!(
+            period_words("2025-07-01", Frequency::Quarterly, Lang::En),
+            "Q3 2025"
+        );
+    }
+}

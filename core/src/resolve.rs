@@ -1,0 +1,1083 @@
+//! Resolution: a parsed question + the catalogue → which dataset, measure, dimension values and
+//! period it asks for, ranked, each with the evidence behind it; or why none fits.
+//!
+//! Every dataset is scored the same way, from the catalogue alone:
+//! - value mentions: the question's words that name a value of one of the dataset's dimension
+//!   columns (the value, its publisher label in English or Malay, a shipped code-list label or
+//!   an alias: "Penang" = "Pulau Pinang", "food" = division 01);
+//! - coverage: the share of the question's other content words (weighted by rarity across the
+//!   catalogue) found in the measure's and the dataset's titles and descriptions; a word no
+//!   title or value knows ("Singapore", "football") weighs most and covers nothing;
+//! - values the question names that this dataset has no column for (a district, asked of a
+//!   state table) and dimensions it leaves open (no value named, none that means "all");
+//! - the period: one the dataset has at its frequency, or the latest when none is named.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::catalogue::{description_head, words, Catalogue, Frequency, Role, Vocabulary};
+use crate::question::{stem, Period, Question};
+
+/// How a dimension's value was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum How {
+    /// The question names it.
+    Named,
+    /// The question names none; this value means "not broken down".
+    Default,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Filter {
+    pub column: String,
+    pub value: String,
+    pub how: How,
+}
+
+/// The period a candidate answers for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeriodPick {
+    /// The dataset's own period value.
+    Exact(String),
+    /// None named: the latest the data has for the filters.
+    Latest,
+    /// Named, at the dataset's frequency, but not in the data; the nearest it has.
+    Unavailable { nearest: Vec<String> },
+    /// Named at another frequency (a year of a monthly table).
+    OtherFrequency,
+    /// The dataset has no period column but the question names one.
+    NoPeriods,
+    /// Several periods named (a change or a series, not one value).
+    Several(Vec<String>),
+}
+
+/// One way to answer the question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub dataset: usize,
+    pub measure: usize,
+    pub filters: Vec<Filter>,
+    /// Dimensions with several values, none named and none meaning "all".
+    pub open: Vec<String>,
+    /// Dimensions left unfixed because a finer named one determines them.
+    pub implied: Vec<String>,
+    /// Columns the question names several values of.
+    pub several: Vec<(String, Vec<String>)>,
+    pub period: PeriodPick,
+    pub coverage: f64,
+    /// Value words of other datasets this one cannot use ("Kinta" asked of a state table).
+    pub foreign: Vec<String>,
+    pub score: f64,
+}
+
+/// The resolver's result: candidates best first, and the question's words nothing explains.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution {
+    pub candidates: Vec<Candidate>,
+    pub unknown: Vec<String>,
+}
+
+fn stemmed(tokens: &[String]) -> Vec<String> {
+    tokens.iter().map(|t| stem(t).to_string()).collect()
+}
+
+struct Label {
+    dataset: usize,
+    column: usize,
+    value: usize,
+    /// Content words (stemmed, no stop words, no single letters), distinct.
+    tokens: Vec<String>,
+}
+
+/// The catalogue prepared for matching: built once per catalogue snapshot.
+pub struct Index {
+    pub vocab: Vocabulary,
+    labels: Vec<Label>,
+    /// Word → labels that have it.
+    by_token: HashMap<String, Vec<usize>>,
+    /// Distinctive single words of a value's labels (one value of its column has them).
+    partial: HashMap<String, Vec<(usize, usize, usize)>>,
+    /// Per dataset: title words, description words; per column: title words, description words.
+    /// Each with the other form of its acronyms (CPI ↔ consumer price index).
+    ds_title: Vec<BTreeSet<String>>,
+    ds_desc: Vec<BTreeSet<String>>,
+    col_title: Vec<Vec<BTreeSet<String>>>,
+    col_desc: Vec<Vec<BTreeSet<String>>>,
+    /// Per dataset and column: all values are numbers (a percentile): a number names one only
+    /// next to the column's title ("90th percentile").
+    numeric_col: Vec<Vec<bool>>,
+    synonyms: HashMap<String, Vec<String>>,
+}
+
+/// Label words for matching: stemmed, without stop words and single letters ("W.P.").
+fn label_words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in crate::question::tokens(text) {
+        let single_letter = t.len() == 1 && t.chars().all(char::is_alphabetic);
+        if crate::question::is_stop_word(&t) || single_letter || t == "+" && out.is_empty() {
+            continue;
+        }
+        let w = stem(&t).to_string();
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// Acronyms the catalogue spells out, in any of its texts: "CPI (Consumer Price Index)",
+/// "Inflation (YoY)" beside "Year-on-year inflation", "KDNK" beside "Keluaran Dalam Negeri
+/// Kasar". Acronym (lower case) → the words it stands for (stemmed content words).
+fn acronyms(texts: &[&str]) -> HashMap<String, Vec<String>> {
+    let mut found: HashMap<String, Vec<String>> = HashMap::new();
+    let all: Vec<Vec<String>> = texts.iter().map(|t| crate::question::tokens(t)).collect();
+    let mut candidates = BTreeSet::new();
+    for t in texts {
+        for w in t.split(|c: char| !c.is_alphanumeric()) {
+            let letters = w.chars().count();
+            let upper = w.chars().filter(char::is_ascii_uppercase).count();
+            if (2..=5).contains(&letters)
+                && upper >= 2
+                && w.chars().all(|c| c.is_ascii_alphabetic())
+            {
+                candidates.insert(w.to_lowercase());
+            }
+        }
+    }
+    for a in candidates {
+        let n = a.chars().count();
+        'texts: for toks in &all {
+            for win in toks.windows(n) {
+                let initials: String = win.iter().filter_map(|w| w.chars().next()).collect();
+                if initials == a && !win.iter().any(|w| *w == a) {
+                    let words: Vec<String> = win
+                        .iter()
+                        .filter(|w| !crate::question::is_stop_word(w))
+                        .map(|w| stem(w).to_string())
+                        .collect();
+                    if words.len() >= 2 {
+                        found.insert(a.clone(), words);
+                        break 'texts;
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Add to a bag the other form of each acronym it holds, either way round.
+fn with_acronyms(
+    mut bag: BTreeSet<String>,
+    acr: &HashMap<String, Vec<String>>,
+) -> BTreeSet<String> {
+    let mut add = Vec::new();
+    for (a, words) in acr {
+        if bag.contains(a) {
+            add.extend(words.iter().cloned());
+        } else if words.iter().all(|w| bag.contains(w)) {
+            add.push(a.clone());
+        }
+    }
+    bag.extend(add);
+    bag
+}
+
+impl Index {
+    pub fn build(cat: &Catalogue) -> Index {
+        let vocab = Vocabulary::build(cat);
+        // acronyms: spelt out in the catalogue, or shipped as multi-word synonyms
+        let mut texts: Vec<&str> = Vec::new();
+        for d in &cat.datasets {
+            texts.extend(
+                [
+                    &d.title_en,
+                    &d.title_ms,
+                    &d.description_en,
+                    &d.description_ms,
+                ]
+                .into_iter()
+                .flatten()
+                .map(String::as_str),
+            );
+            for c in &d.columns {
+                texts.extend(
+                    [
+                        &c.title_en,
+                        &c.title_ms,
+                        &c.description_en,
+                        &c.description_ms,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+                );
+            }
+        }
+        let mut acr = acronyms(&texts);
+        for (word, means) in &cat.synonyms {
+            for m in means {
+                let words = words(m);
+                if words.len() >= 2 {
+                    acr.entry(stem(&word.to_lowercase()).to_string())
+                        .or_insert(words);
+                }
+            }
+        }
+        let mut labels = Vec::new();
+        let mut by_token: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut partial: HashMap<String, Vec<(usize, usize, usize)>> = HashMap::new();
+        let mut ds_title = Vec::new();
+        let mut ds_desc = Vec::new();
+        let mut col_title = Vec::new();
+        let mut col_desc = Vec::new();
+        let mut numeric_col = Vec::new();
+        let title_words: BTreeSet<String> = vocab.idf.keys().cloned().collect();
+        for (di, d) in cat.datasets.iter().enumerate() {
+            let join = |xs: [&Option<String>; 2]| {
+                xs.into_iter()
+                    .flatten()
+                    .flat_map(|t| words(t))
+                    .collect::<BTreeSet<String>>()
+            };
+            let mut t = join([&d.title_en, &d.title_ms]);
+            if d.title_en.is_none() {
+                // no title: the source's name ("census_district")
+                t.extend(words(&d.source.replace('_', " ")));
+            }
+            ds_title.push(with_acronyms(t, &acr));
+            ds_desc.push(with_acronyms(
+                [&d.description_en, &d.description_ms]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|t| words(t))
+                    .collect(),
+                &acr,
+            ));
+            let mut ct = Vec::new();
+            let mut cd = Vec::new();
+            let mut nc = Vec::new();
+            for (ci, c) in d.columns.iter().enumerate() {
+                let mut t = join([&c.title_en, &c.title_ms]);
+                t.extend(words(&c.name.replace('_', " ")));
+                ct.push(with_acronyms(t, &acr));
+                cd.push(with_acronyms(
+                    [&c.description_en, &c.description_ms]
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|x| words(description_head(x)))
+                        .collect(),
+                    &acr,
+                ));
+                nc.push(
+                    !c.values.is_empty() && c.values.iter().all(|v| v.value.parse::<f64>().is_ok()),
+                );
+                if c.role != Role::Dimension {
+                    continue;
+                }
+                // word → values of this column whose labels hold it
+                let mut owners: HashMap<String, BTreeSet<usize>> = HashMap::new();
+                for (vi, v) in c.values.iter().enumerate() {
+                    let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
+                    let mut forms: Vec<Vec<String>> = Vec::new();
+                    for l in v.labels() {
+                        let toks = label_words(&l.replace('_', " "));
+                        if toks.is_empty() {
+                            continue;
+                        }
+                        // the spelt-out form of an acronym in the label ("growth yoy")
+                        if toks.iter().any(|w| acr.contains_key(w)) {
+                            let mut long = Vec::new();
+                            for w in &toks {
+                                match acr.get(w) {
+                                    Some(ws) => long.extend(ws.iter().cloned()),
+                                    None => long.push(w.clone()),
+                                }
+                            }
+                            long.dedup();
+                            forms.push(long);
+                        }
+                        forms.push(toks);
+                    }
+                    for toks in forms {
+                        if !seen.insert(toks.clone()) {
+                            continue;
+                        }
+                        for w in &toks {
+                            owners.entry(w.clone()).or_default().insert(vi);
+                            by_token.entry(w.clone()).or_default().push(labels.len());
+                        }
+                        labels.push(Label {
+                            dataset: di,
+                            column: ci,
+                            value: vi,
+                            tokens: toks,
+                        });
+                    }
+                }
+                for (w, vs) in owners {
+                    let distinctive = vs.len() == 1
+                        && w.len() >= 4
+                        && !crate::question::is_stop_word(&w)
+                        && !title_words.contains(&w)
+                        && w.parse::<f64>().is_err();
+                    if distinctive {
+                        let vi = *vs.iter().next().expect("one");
+                        partial.entry(w).or_default().push((di, ci, vi));
+                    }
+                }
+            }
+            col_title.push(ct);
+            col_desc.push(cd);
+            numeric_col.push(nc);
+        }
+        for v in by_token.values_mut() {
+            v.dedup();
+        }
+        let synonyms = cat
+            .synonyms
+            .iter()
+            .map(|(k, v)| {
+                (
+                    stem(k).to_string(),
+                    v.iter().flat_map(|s| words(s)).collect(),
+                )
+            })
+            .collect();
+        Index {
+            vocab,
+            labels,
+            by_token,
+            partial,
+            ds_title,
+            ds_desc,
+            col_title,
+            col_desc,
+            numeric_col,
+            synonyms,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Mention {
+    dataset: usize,
+    column: usize,
+    value: usize,
+    /// The question's token positions it uses (ascending).
+    positions: Vec<usize>,
+    full: bool,
+}
+
+fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
+    let mut out = Vec::new();
+    let free = |j: usize| !q.period_tokens.contains(&j);
+    // labels any of whose words the question has
+    let mut seen = std::collections::HashSet::new();
+    let mut cands = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if !free(i) {
+            continue;
+        }
+        for &li in ix.by_token.get(t).map(Vec::as_slice).unwrap_or(&[]) {
+            if seen.insert(li) {
+                cands.push(li);
+            }
+        }
+    }
+    for li in cands {
+        let l = &ix.labels[li];
+        if l.tokens.len() == 1 {
+            // a one-word label names its value wherever the word stands ("Kuala Terengganu
+            // (Terengganu)": the state is the second "terengganu")
+            for (j, t) in toks.iter().enumerate() {
+                if free(j) && *t == l.tokens[0] && !ix.numeric_col[l.dataset][l.column] {
+                    out.push(Mention {
+                        dataset: l.dataset,
+                        column: l.column,
+                        value: l.value,
+                        positions: vec![j],
+                        full: true,
+                    });
+                }
+            }
+            if !ix.numeric_col[l.dataset][l.column] {
+                continue;
+            }
+        }
+        // every word of the label, each at a free position, close together (any order)
+        let mut positions = Vec::new();
+        for w in &l.tokens {
+            match (0..toks.len()).find(|&j| free(j) && toks[j] == *w && !positions.contains(&j)) {
+                Some(j) => positions.push(j),
+                None => break,
+            }
+        }
+        if positions.len() < l.tokens.len() {
+            continue;
+        }
+        positions.sort_unstable();
+        let (lo, hi) = (positions[0], *positions.last().expect("non-empty"));
+        if hi - lo > l.tokens.len() + 2 {
+            continue;
+        }
+        if ix.numeric_col[l.dataset][l.column] {
+            // "90th percentile", "percentile 90", "persentil ke-90"
+            let title = &ix.col_title[l.dataset][l.column];
+            let near = lo.saturating_sub(3)..(hi + 4).min(toks.len());
+            if !near
+                .into_iter()
+                .any(|j| !positions.contains(&j) && title.contains(&toks[j]))
+            {
+                continue;
+            }
+        }
+        out.push(Mention {
+            dataset: l.dataset,
+            column: l.column,
+            value: l.value,
+            positions,
+            full: true,
+        });
+    }
+    for (i, t) in toks.iter().enumerate() {
+        if !free(i) {
+            continue;
+        }
+        if let Some(ps) = ix.partial.get(t) {
+            for &(d, c, v) in ps {
+                out.push(Mention {
+                    dataset: d,
+                    column: c,
+                    value: v,
+                    positions: vec![i],
+                    full: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What a period value of a dataset stands for: "2023" a year, "2023-Q1" a quarter,
+/// "2023-03-01" a year, quarter or month by the dataset's frequency.
+pub fn period_of(value: &str, freq: Frequency) -> Option<Period> {
+    let y: i32 = value.get(0..4)?.parse().ok()?;
+    let rest = value.get(4..).unwrap_or("");
+    if rest.is_empty() {
+        return Some(Period::Year(y));
+    }
+    let rest = rest.trim_start_matches(['-', ' ', '/']);
+    if let Some(n) = rest.strip_prefix(['Q', 'q']) {
+        let n: u32 = n.get(0..1)?.parse().ok()?;
+        return (1..=4).contains(&n).then_some(Period::Quarter(y, n));
+    }
+    let m: u32 = rest.get(0..2)?.parse().ok()?;
+    if !(1..=12).contains(&m) {
+        return None;
+    }
+    Some(match freq {
+        Frequency::Annual => Period::Year(y),
+        Frequency::Quarterly => Period::Quarter(y, (m - 1) / 3 + 1),
+        Frequency::Monthly | Frequency::Other => Period::Month(y, m),
+    })
+}
+
+fn same_kind(a: Period, b: Period) -> bool {
+    std::mem::discriminant(&a) == std::mem::discriminant(&b)
+}
+
+/// The period value of dataset `d` for the question's period, or why there is none.
+fn pick_period(q: &Question, d: &crate::catalogue::Dataset) -> PeriodPick {
+    if q.periods.is_empty() {
+        return PeriodPick::Latest;
+    }
+    if d.period_column().is_none() || d.periods.is_empty() {
+        return PeriodPick::NoPeriods;
+    }
+    let freq = if d.frequency == Frequency::Other {
+        Frequency::infer(&d.periods)
+    } else {
+        d.frequency
+    };
+    let parsed: Vec<(Option<Period>, &String)> =
+        d.periods.iter().map(|v| (period_of(v, freq), v)).collect();
+    let find = |p: Period| {
+        parsed
+            .iter()
+            .find(|(x, _)| *x == Some(p))
+            .map(|(_, v)| (*v).clone())
+    };
+    if q.periods.len() > 1 {
+        return PeriodPick::Several(q.periods.iter().filter_map(|&p| find(p)).collect());
+    }
+    let asked = q.periods[0];
+    if let Some(v) = find(asked) {
+        return PeriodPick::Exact(v);
+    }
+    if !parsed
+        .iter()
+        .any(|(x, _)| x.is_some_and(|x| same_kind(x, asked)))
+    {
+        return PeriodPick::OtherFrequency;
+    }
+    let y = asked.year();
+    let mut near: Vec<&String> = d.periods.iter().collect();
+    near.sort_by_key(|s| (s.get(0..4).and_then(|x| x.parse::<i32>().ok()).unwrap_or(0) - y).abs());
+    let mut nearest: Vec<String> = near.into_iter().take(3).cloned().collect();
+    nearest.sort();
+    PeriodPick::Unavailable { nearest }
+}
+
+/// Resolve a question against the catalogue. `similarity(dataset, column)` gives the cosine
+/// similarity of the question's embedding to a dataset's (column None) or column's description,
+/// when embeddings are at hand; it only breaks near-ties.
+pub fn resolve(
+    q: &Question,
+    cat: &Catalogue,
+    ix: &Index,
+    similarity: &dyn Fn(usize, Option<usize>) -> Option<f64>,
+) -> Resolution {
+    let toks = stemmed(&q.tokens);
+    let mentions = find_mentions(q, &toks, ix);
+    // question words, with synonyms
+    let content: Vec<(usize, &str)> = q
+        .content()
+        .into_iter()
+        .map(|(i, _)| (i, toks[i].as_str()))
+        .collect();
+    let expand = |w: &str| -> Vec<String> {
+        let mut v = vec![w.to_string()];
+        if let Some(s) = ix.synonyms.get(w) {
+            v.extend(s.iter().cloned());
+        }
+        v
+    };
+    let is_number = |w: &str| w.parse::<f64>().is_ok();
+    // "how many", "number of", "berapa ramai", "bilangan": a count, not a rate
+    let count_asked = q.tokens.windows(2).any(|p| {
+        matches!(
+            (p[0].as_str(), p[1].as_str()),
+            ("how", "many") | ("number", "of") | ("berapa", "ramai")
+        )
+    }) || q.tokens.iter().any(|t| t == "bilangan" || t == "jumlah");
+    let known = |w: &str| expand(w).iter().any(|x| ix.vocab.knows(x)) || is_number(w);
+    let unknown: Vec<String> = content
+        .iter()
+        .filter(|(i, w)| !known(w) && !mentions.iter().any(|m| m.positions.contains(i)))
+        .map(|(_, w)| w.to_string())
+        .collect();
+    let weight = |w: &str| -> f64 {
+        if is_number(w) {
+            0.5
+        } else {
+            expand(w)
+                .iter()
+                .map(|x| ix.vocab.weight(x))
+                .fold(f64::INFINITY, f64::min)
+        }
+    };
+
+    let newest: Option<&String> = cat.datasets.iter().filter_map(|d| d.periods.last()).max();
+    let mut out = Vec::new();
+    for (di, d) in cat.datasets.iter().enumerate() {
+        // this dataset's mentions: per column the full ones, else the partial ones; longer
+        // spans first, a position used once
+        let mut mine: Vec<&Mention> = mentions.iter().filter(|m| m.dataset == di).collect();
+        let full_cols: BTreeSet<usize> = mine.iter().filter(|m| m.full).map(|m| m.column).collect();
+        mine.retain(|m| m.full || !full_cols.contains(&m.column));
+        mine.sort_by_key(|m| {
+            (
+                std::cmp::Reverse(m.positions.len()),
+                !m.full,
+                m.positions[0],
+            )
+        });
+        let mut used = BTreeSet::new();
+        let mut spans: Vec<Vec<usize>> = Vec::new();
+        let mut named: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+        for m in mine {
+            let overlaps = m.positions.iter().any(|j| used.contains(j));
+            // the same words may name the same value through two labels, or the same name in
+            // two columns (W.P. Putrajaya is a state and a district)
+            let same = named.get(&m.column).is_some_and(|s| s.contains(&m.value));
+            let twin = m.full && !named.contains_key(&m.column) && spans.contains(&m.positions);
+            if overlaps && !same && !twin {
+                continue;
+            }
+            spans.push(m.positions.clone());
+            used.extend(m.positions.iter().copied());
+            named.entry(m.column).or_default().insert(m.value);
+        }
+        // value words of other datasets, not used here
+        let mut foreign_spans: BTreeSet<Vec<usize>> = BTreeSet::new();
+        for m in mentions.iter().filter(|m| m.dataset != di && m.full) {
+            if m.positions.iter().all(|j| !used.contains(j)) {
+                foreign_spans.insert(m.positions.clone());
+            }
+        }
+        // filters, open dimensions
+        let mut filters = Vec::new();
+        let mut open = Vec::new();
+        let mut several = Vec::new();
+        let mut implied = Vec::new();
+        for (ci, c) in d.columns.iter().enumerate() {
+            if c.role != Role::Dimension {
+                continue;
+            }
+            match named.get(&ci) {
+                Some(vs) if vs.len() == 1 => {
+                    let v = *vs.iter().next().expect("one");
+                    filters.push(Filter {
+                        column: c.name.clone(),
+                        value: c.values[v].value.clone(),
+                        how: How::Named,
+                    });
+                }
+                Some(vs) => several.push((
+                    c.name.clone(),
+                    vs.iter().map(|&v| c.values[v].value.clone()).collect(),
+                )),
+                None => {
+                    if c.values.len() == 1 {
+                        filters.push(Filter {
+                            column: c.name.clone(),
+                            value: c.values[0].value.clone(),
+                            how: How::Default,
+                        });
+                        continue;
+                    }
+                    if c.values.is_empty() {
+                        continue;
+                    }
+                    if let Some(v) = c.values.iter().find(|v| v.is_default) {
+                        filters.push(Filter {
+                            column: c.name.clone(),
+                            value: v.value.clone(),
+                            how: How::Default,
+                        });
+                    } else if c
+                        .determined_by
+                        .iter()
+                        .any(|by| named.keys().any(|&n| d.columns[n].name == *by))
+                    {
+                        // a named dimension determines it (a district, its state)
+                        implied.push(c.name.clone());
+                    } else {
+                        open.push(c.name.clone());
+                    }
+                }
+            }
+        }
+        // content words left for the measure and the dataset's titles
+        let rest: Vec<&(usize, &str)> = content.iter().filter(|(i, _)| !used.contains(i)).collect();
+        let total: f64 = rest.iter().map(|(_, w)| weight(w)).sum();
+        let period = pick_period(q, d);
+        for (mi, m) in d.columns.iter().enumerate() {
+            if m.role != Role::Measure {
+                continue;
+            }
+            let title = &ix.col_title[di][mi];
+            let desc = &ix.col_desc[di][mi];
+            // another dataset's value words that this measure's or dataset's titles have are
+            // this dataset's words ("median" of a median-income measure)
+            let foreign: Vec<&Vec<usize>> = foreign_spans
+                .iter()
+                .filter(|span| {
+                    !span.iter().all(|&j| {
+                        let w = toks[j].as_str();
+                        title.contains(w) || ix.ds_title[di].contains(w) || desc.contains(w)
+                    })
+                })
+                .collect();
+            let mut explained = 0.0;
+            for (_, w) in &rest {
+                let ws = expand(w);
+                let e = if ws.iter().any(|x| title.contains(x)) {
+                    1.0
+                } else if ws.iter().any(|x| ix.ds_title[di].contains(x)) {
+                    0.8
+                } else if ws.iter().any(|x| desc.contains(x)) {
+                    0.7
+                } else if ws.iter().any(|x| ix.ds_desc[di].contains(x)) {
+                    0.4
+                } else if is_number(w) {
+                    0.5
+                } else {
+                    0.0
+                };
+                explained += weight(w) * e;
+            }
+            let coverage = if total > 0.0 {
+                explained / total
+            } else if !named.is_empty() {
+                // only value words: "Johor 2020" — the values speak for the dataset
+                0.7
+            } else {
+                0.0
+            };
+            // share of the measure's own title the question has
+            let mtitle: BTreeSet<&String> = title.iter().collect();
+            let spec = if mtitle.is_empty() {
+                0.0
+            } else {
+                mtitle
+                    .iter()
+                    .filter(|t| rest.iter().any(|(_, w)| expand(w).contains(t)))
+                    .count() as f64
+                    / mtitle.len() as f64
+            };
+            // the measure's own title words the question does not have: the plainer measure
+            // wins when the question names no qualifier ("index" over "index (sa)")
+            let unmatched = title
+                .iter()
+                .filter(|t| !ix.ds_title[di].contains(*t))
+                .filter(|t| !rest.iter().any(|(_, w)| expand(w).contains(t)))
+                .filter(|t| !used.iter().any(|&j| toks[j] == **t))
+                .count();
+            let is_rate = m
+                .unit
+                .as_deref()
+                .is_some_and(|u| u == "%" || u.starts_with("per "))
+                || title
+                    .iter()
+                    .any(|t| ["rate", "ratio", "kadar", "nisbah"].contains(&t.as_str()));
+            let sim = similarity(di, Some(mi))
+                .or_else(|| similarity(di, None))
+                .unwrap_or(0.0);
+            let period_pen = match &period {
+                PeriodPick::Exact(_) | PeriodPick::Latest | PeriodPick::Several(_) => 0.0,
+                PeriodPick::Unavailable { .. } => 0.8,
+                PeriodPick::OtherFrequency => 1.0,
+                PeriodPick::NoPeriods => 1.2,
+            };
+            // no period named: fresher data first (a table that stopped in 2023 after one that
+            // goes on to 2026)
+            let stale = match (&period, d.periods.last(), newest) {
+                (PeriodPick::Latest, Some(last), Some(newest)) => {
+                    let y = |s: &str| s.get(0..4).and_then(|x| x.parse::<i32>().ok()).unwrap_or(0);
+                    (y(newest) - y(last)).clamp(0, 5) as f64
+                }
+                _ => 0.0,
+            };
+            let score = 3.0 * coverage - 0.1 * stale + 0.7 * spec + 0.35 * (named.len().min(3) as f64)
+                - 1.5 * foreign.len() as f64
+                - 1.5 * open.len() as f64
+                - 0.15 * unmatched as f64
+                - if count_asked && is_rate { 0.6 } else { 0.0 }
+                - period_pen
+                + 0.5 * sim
+                // the publisher lists the main measure first
+                - 0.01 * mi as f64;
+            out.push(Candidate {
+                dataset: di,
+                measure: mi,
+                filters: filters.clone(),
+                open: open.clone(),
+                implied: implied.clone(),
+                several: several.clone(),
+                period: period.clone(),
+                coverage,
+                foreign: foreign
+                    .iter()
+                    .map(|span| {
+                        span.iter()
+                            .map(|&j| q.tokens[j].as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect(),
+                score,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    Resolution {
+        candidates: out,
+        unknown,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::catalogue::{Column, Dataset, DimValue};
+    use crate::question::parse;
+
+    fn dim(name: &str, title: &str, values: &[(&str, Option<&str>, bool)]) -> Column {
+        Column {
+            name: name.into(),
+            role: Role::Dimension,
+            title_en: Some(title.into()),
+            title_ms: None,
+            description_en: None,
+            description_ms: None,
+            unit: None,
+            unit_ms: None,
+            values: values
+                .iter()
+                .map(|(v, l, d)| DimValue {
+                    value: (*v).into(),
+                    label_en: l.map(str::to_string),
+                    label_ms: None,
+                    aliases: vec![],
+                    is_default: *d,
+                })
+                .collect(),
+            determined_by: vec![],
+            embedding: None,
+        }
+    }
+
+    fn measure(name: &str, title: &str, title_ms: &str, unit: Option<&str>) -> Column {
+        Column {
+            name: name.into(),
+            role: Role::Measure,
+            title_en: Some(title.into()),
+            title_ms: Some(title_ms.into()),
+            description_en: None,
+            description_ms: None,
+            unit: unit.map(str::to_string),
+            unit_ms: None,
+            values: vec![],
+            determined_by: vec![],
+            embedding: None,
+        }
+    }
+
+    fn period() -> Column {
+        Column {
+            name: "date".into(),
+            role: Role::Period,
+            title_en: Some("Date".into()),
+            title_ms: Some("Tarikh".into()),
+            description_en: None,
+            description_ms: None,
+            unit: None,
+            unit_ms: None,
+            values: vec![],
+            determined_by: vec![],
+            embedding: None,
+        }
+    }
+
+    /// A small catalogue shaped like DOSM's: state population, district population, national
+    /// labour force (annual), monthly CPI by division.
+    pub(crate) fn catalogue() -> Catalogue {
+        let states: Vec<(&str, Option<&str>, bool)> = vec![
+            ("Johor", None, false),
+            ("Pulau Pinang", None, false),
+            ("Selangor", None, false),
+        ];
+        let mut penang = dim("state", "State", &states);
+        penang.values[1].aliases.push("Penang".into());
+        let sex = dim(
+            "sex",
+            "Sex",
+            &[
+                ("both", Some("Both sexes"), true),
+                ("male", Some("Male"), false),
+                ("female", Some("Female"), false),
+            ],
+        );
+        let years = |a: i32, b: i32| (a..=b).map(|y| format!("{y}-01-01")).collect::<Vec<_>>();
+        Catalogue {
+            datasets: vec![
+                Dataset {
+                    source: "population_state".into(),
+                    title_en: Some("Population Table: States".into()),
+                    title_ms: Some("Jadual Penduduk: Negeri".into()),
+                    description_en: None,
+                    description_ms: None,
+                    frequency: Frequency::Annual,
+                    data_as_of: None,
+                    next_update: None,
+                    source_url: None,
+                    licence: None,
+                    inferred: false,
+                    columns: vec![
+                        penang.clone(),
+                        period(),
+                        sex.clone(),
+                        measure(
+                            "population",
+                            "Population ('000)",
+                            "Penduduk ('000)",
+                            Some("thousand"),
+                        ),
+                    ],
+                    periods: years(1970, 2024),
+                    embedding: None,
+                },
+                Dataset {
+                    source: "population_district".into(),
+                    title_en: Some("Population Table: Administrative Districts".into()),
+                    title_ms: Some("Jadual Penduduk: Daerah Pentadbiran".into()),
+                    description_en: None,
+                    description_ms: None,
+                    frequency: Frequency::Annual,
+                    data_as_of: None,
+                    next_update: None,
+                    source_url: None,
+                    licence: None,
+                    inferred: false,
+                    columns: vec![
+                        {
+                            let mut s = penang;
+                            s.determined_by = vec!["district".into()];
+                            s
+                        },
+                        dim(
+                            "district",
+                            "District",
+                            &[("Kinta", None, false), ("Johor Bahru", None, false)],
+                        ),
+                        period(),
+                        sex,
+                        measure(
+                            "population",
+                            "Population ('000)",
+                            "Penduduk ('000)",
+                            Some("thousand"),
+                        ),
+                    ],
+                    periods: years(2020, 2024),
+                    embedding: None,
+                },
+                Dataset {
+                    source: "lfs_year".into(),
+                    title_en: Some("Annual Principal Labour Force Statistics".into()),
+                    title_ms: Some("Statistik Tenaga Buruh Tahunan Utama".into()),
+                    description_en: None,
+                    description_ms: None,
+                    frequency: Frequency::Annual,
+                    data_as_of: None,
+                    next_update: None,
+                    source_url: None,
+                    licence: None,
+                    inferred: false,
+                    columns: vec![
+                        period(),
+                        measure("lf", "Labour Force Size", "Saiz Tenaga Buruh", None),
+                        measure(
+                            "u_rate",
+                            "Unemployment Rate",
+                            "Kadar Pengangguran",
+                            Some("%"),
+                        ),
+                        measure(
+                            "p_rate",
+                            "Participation Rate",
+                            "Kadar Penyertaan",
+                            Some("%"),
+                        ),
+                    ],
+                    periods: years(1982, 2023),
+                    embedding: None,
+                },
+                Dataset {
+                    source: "cpi_2d".into(),
+                    title_en: Some("Monthly CPI by Division (2-digit)".into()),
+                    title_ms: Some("IHP Bulanan mengikut Bahagian (2-digit)".into()),
+                    description_en: Some(
+                        "National-level CPI for 13 main groups of goods and services.".into(),
+                    ),
+                    description_ms: None,
+                    frequency: Frequency::Monthly,
+                    data_as_of: None,
+                    next_update: None,
+                    source_url: None,
+                    licence: None,
+                    inferred: false,
+                    columns: vec![
+                        period(),
+                        dim(
+                            "division",
+                            "Division",
+                            &[
+                                ("overall", Some("Overall"), true),
+                                ("01", Some("Food & Beverages"), false),
+                                ("07", Some("Transport"), false),
+                            ],
+                        ),
+                        measure("index", "Index", "Indeks", None),
+                    ],
+                    periods: (2020..=2023)
+                        .flat_map(|y| (1..=12).map(move |m| format!("{y}-{m:02}-01")))
+                        .collect(),
+                    embedding: None,
+                },
+            ],
+            synonyms: [("people".to_string(), vec!["population".to_string()])].into(),
+        }
+    }
+
+    fn top(question: &str) -> (String, String, Vec<(String, String)>, PeriodPick, f64) {
+        let cat = catalogue();
+        let ix = Index::build(&cat);
+        let r = resolve(&parse(question), &cat, &ix, &|_, _| None);
+        let c = &r.candidates[0];
+        let d = &cat.datasets[c.dataset];
+        (
+            d.source.clone(),
+            d.columns[c.measure].name.clone(),
+            c.filters
+                .iter()
+                .filter(|f| f.how == How::Named)
+                .map(|f| (f.column.clone(), f.value.clone()))
+                .collect(),
+            c.period.clone(),
+            c.coverage,
+        )
+    }
+
+    #[test]
+    fn state_question_goes_to_the_state_table() {
+        let (src, m, f, p, _) = top("What was the population of Penang in 2020?");
+        assert_eq!(
+            (src.as_str(), m.as_str()),
+            ("population_state", "population")
+        );
+        assert_eq!(f, vec![("state".into(), "Pulau Pinang".into())]);
+        assert_eq!(p, PeriodPick::Exact("2020-01-01".into()));
+    }
+
+    #[test]
+    fn district_question_goes_to_the_district_table() {
+        let (src, _, f, _, _) = top("Population of Kinta district in 2022");
+        assert_eq!(src, "population_district");
+        assert_eq!(f, vec![("district".into(), "Kinta".into())]);
+    }
+
+    #[test]
+    fn measure_by_its_title_in_malay() {
+        let (src, m, _, p, _) = top("Berapakah kadar pengangguran pada 2020?");
+        assert_eq!((src.as_str(), m.as_str()), ("lfs_year", "u_rate"));
+        assert_eq!(p, PeriodPick::Exact("2020-01-01".into()));
+    }
+
+    #[test]
+    fn partial_label_names_a_code() {
+        let (src, _, f, p, _) = top("CPI for food in March 2021");
+        assert_eq!(src, "cpi_2d");
+        assert_eq!(f, vec![("division".into(), "01".into())]);
+        assert_eq!(p, PeriodPick::Exact("2021-03-01".into()));
+    }
+
+    #[test]
+    fn no_period_means_latest_and_missing_period_is_said() {
+        assert_eq!(top("population of Johor").3, PeriodPick::Latest);
+        match top("population of Johor in 1950").3 {
+            PeriodPick::Unavailable { nearest } => assert_eq!(nearest[0], "1970-01-01"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_words_lower_coverage() {
+        let (_, _, _, _, cov) = top("population of Singapore in 2020");
+        assert!(cov < 0.6, "{cov}");
+        let (_, _, _, _, cov) = top("population of Johor in 2020");
+        assert!(cov > 0.9, "{cov}");
+    }
+}

@@ -1,0 +1,418 @@
+-- dosm_rag 0.4.0 -> 0.5.0: the catalogue. Questions are resolved against the publisher's
+-- catalogue entries and the rows' own values (dosm_rag.datasets, columns, dimension_values),
+-- and the answer's row is found by an exact lookup (dosm_rag.facts); shipped code lists,
+-- aliases, default values, synonyms and unit rules. Sources ingested before 0.5.0 have no
+-- catalogue until dosm_rag.refresh_catalogue(source[, entry]) runs for them (or they are
+-- ingested again); until then rag_answer answers them through the fuzzy leg, as 0.4.0 did.
+-- Built from sql/schema_0.5.0.sql, sql/knowledge_0.5.0.sql, the function below and
+-- sql/finalize.sql; frozen once 0.5.0 is released.
+-- tests/pg_regress/sql/upgrade.sql checks that an upgraded installation matches a fresh one.
+
+-- dosm_rag 0.5.0: the catalogue. Included in the generated install script (extension_sql_file!)
+-- and, verbatim, in dosm_rag--0.4.0--0.5.0.sql.
+--
+-- A question is resolved against what the publisher says about each dataset (titles and
+-- descriptions in English and Malay, column roles and units, value labels) and what the rows
+-- hold (each dimension's values, each dataset's periods); the answer's row is then found by an
+-- exact lookup in dosm_rag.facts. dosm_rag.refresh_catalogue(source, entry) fills these tables
+-- from a source's stored rows; dosm-rag-ingest calls it for every file.
+
+-- One row per catalogued source.
+CREATE TABLE dosm_rag.datasets (
+    source text PRIMARY KEY REFERENCES dosm_rag.sources (name) ON DELETE CASCADE ON UPDATE CASCADE,
+    title_en text,
+    title_ms text,
+    description_en text,
+    description_ms text,
+    frequency text NOT NULL DEFAULT 'other' CHECK (frequency IN ('annual', 'quarterly', 'monthly', 'other')),
+    data_as_of text,
+    last_updated text,
+    next_update text,
+    source_url text,
+    publication text,
+    -- no publisher entry: roles and labels were inferred from the data
+    inferred boolean NOT NULL DEFAULT false,
+    -- the publisher's entry as given (NULL when inferred)
+    entry jsonb,
+    -- the period column's distinct values, ascending
+    periods text[] NOT NULL DEFAULT '{}',
+    embedding vector(384),
+    refreshed_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per column of a catalogued source.
+CREATE TABLE dosm_rag.columns (
+    source text NOT NULL REFERENCES dosm_rag.datasets (source) ON DELETE CASCADE ON UPDATE CASCADE,
+    name text NOT NULL,
+    position integer NOT NULL,
+    role text NOT NULL CHECK (role IN ('period', 'dimension', 'measure', 'attribute')),
+    -- 'catalogue' (the entry's type tag) or 'inferred' (from the values)
+    role_from text NOT NULL,
+    title_en text,
+    title_ms text,
+    description_en text,
+    description_ms text,
+    unit text,
+    unit_ms text,
+    embedding vector(384),
+    PRIMARY KEY (source, name)
+);
+
+-- Every value of every dimension column, with the publisher's labels.
+CREATE TABLE dosm_rag.dimension_values (
+    source text NOT NULL,
+    column_name text NOT NULL,
+    value text NOT NULL,
+    label_en text,
+    label_ms text,
+    rows bigint NOT NULL,
+    PRIMARY KEY (source, column_name, value),
+    FOREIGN KEY (source, column_name) REFERENCES dosm_rag.columns (source, name) ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- One narrow row per table row: its dimension values and period, for exact lookups.
+CREATE TABLE dosm_rag.facts (
+    source text NOT NULL REFERENCES dosm_rag.datasets (source) ON DELETE CASCADE ON UPDATE CASCADE,
+    row_ref bigint NOT NULL,
+    dims jsonb NOT NULL,
+    period text,
+    PRIMARY KEY (source, row_ref)
+);
+CREATE INDEX facts_lookup ON dosm_rag.facts (source, dims, period);
+
+-- Shipped knowledge, extendable with INSERT (rows a user adds have shipped = false and are kept
+-- by pg_dump; the shipped ones come with the extension).
+
+-- Code lists: a code of a column named column_name, when that column's description mentions
+-- keyword (or has no description), is labelled so.
+CREATE TABLE dosm_rag.code_lists (
+    list text NOT NULL,
+    column_name text NOT NULL,
+    keyword text,
+    code text NOT NULL,
+    label_en text NOT NULL,
+    label_ms text,
+    shipped boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (list, code)
+);
+
+-- Other names of a value, in any column (Penang = Pulau Pinang).
+CREATE TABLE dosm_rag.aliases (
+    alias text NOT NULL CHECK (alias <> ''),
+    value text NOT NULL,
+    shipped boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (alias, value)
+);
+
+-- Values that mean "not broken down" (overall, both sexes): chosen when a question names none.
+CREATE TABLE dosm_rag.default_values (
+    value text PRIMARY KEY,
+    shipped boolean NOT NULL DEFAULT false
+);
+
+-- Words a question may use for a catalogue word ("jobless" for "unemployment").
+CREATE TABLE dosm_rag.synonyms (
+    word text NOT NULL CHECK (word <> ''),
+    means text NOT NULL CHECK (means <> ''),
+    shipped boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (word, means)
+);
+
+-- Units: a measure whose title or description contains needle (case-insensitive) is in unit_en.
+-- The lowest priority number that matches wins.
+CREATE TABLE dosm_rag.unit_rules (
+    needle text PRIMARY KEY CHECK (needle <> ''),
+    priority integer NOT NULL,
+    unit_en text NOT NULL,
+    unit_ms text,
+    shipped boolean NOT NULL DEFAULT false
+);
+
+-- Bumped by every refresh: backends reload their catalogue snapshot when it moves.
+CREATE SEQUENCE dosm_rag.catalogue_generation;
+
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.datasets', '');
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.columns', '');
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.dimension_values', '');
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.facts', '');
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.code_lists', 'WHERE NOT shipped');
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.aliases', 'WHERE NOT shipped');
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.default_values', 'WHERE NOT shipped');
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.synonyms', 'WHERE NOT shipped');
+SELECT pg_catalog.pg_extension_config_dump('dosm_rag.unit_rules', 'WHERE NOT shipped');
+
+-- A tenant's datasets are as private as its rows.
+CREATE POLICY visible_source ON dosm_rag.datasets FOR SELECT
+    USING (source IN (SELECT s.name FROM dosm_rag.sources s));
+CREATE POLICY visible_source ON dosm_rag.columns FOR SELECT
+    USING (source IN (SELECT s.name FROM dosm_rag.sources s));
+CREATE POLICY visible_source ON dosm_rag.dimension_values FOR SELECT
+    USING (source IN (SELECT s.name FROM dosm_rag.sources s));
+CREATE POLICY visible_source ON dosm_rag.facts FOR SELECT
+    USING (source IN (SELECT s.name FROM dosm_rag.sources s));
+ALTER TABLE dosm_rag.datasets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dosm_rag.columns ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dosm_rag.dimension_values ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dosm_rag.facts ENABLE ROW LEVEL SECURITY;
+
+-- Everything the answer engine reads, as one document (dosm_rag_core::catalogue::Catalogue).
+-- A value's aliases are the shipped and user aliases of it and its code-list labels.
+CREATE FUNCTION dosm_rag.catalogue_snapshot() RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.jsonb_build_object(
+        'datasets', coalesce((
+            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                'source', d.source, 'title_en', d.title_en, 'title_ms', d.title_ms,
+                'description_en', d.description_en, 'description_ms', d.description_ms,
+                'frequency', d.frequency, 'data_as_of', d.data_as_of, 'next_update', d.next_update,
+                'source_url', coalesce(d.source_url, s.source_url), 'licence', s.licence,
+                'inferred', d.inferred, 'periods', pg_catalog.to_jsonb(d.periods),
+                'columns', coalesce((
+                    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                        'name', c.name, 'role', c.role, 'title_en', c.title_en, 'title_ms', c.title_ms,
+                        'description_en', c.description_en, 'description_ms', c.description_ms,
+                        'unit', c.unit, 'unit_ms', c.unit_ms,
+                        'values', coalesce((
+                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                'value', v.value,
+                                'label_en', coalesce(v.label_en, cl.label_en),
+                                'label_ms', coalesce(v.label_ms, cl.label_ms),
+                                'aliases', pg_catalog.to_jsonb(ARRAY(
+                                    SELECT a.alias FROM dosm_rag.aliases a WHERE a.value = v.value
+                                    UNION
+                                    SELECT x FROM (VALUES (cl.label_en), (cl.label_ms)) AS l(x)
+                                     WHERE x IS NOT NULL AND v.label_en IS NOT NULL)),
+                                'is_default', pg_catalog.lower(v.value) IN (SELECT dv.value FROM dosm_rag.default_values dv))
+                                ORDER BY v.value)
+                              FROM dosm_rag.dimension_values v
+                              LEFT JOIN LATERAL (
+                                   SELECT l.label_en, l.label_ms FROM dosm_rag.code_lists l
+                                    WHERE l.column_name = c.name
+                                      AND (l.keyword IS NULL OR c.description_en IS NULL
+                                           OR pg_catalog.strpos(pg_catalog.lower(c.description_en), pg_catalog.lower(l.keyword)) > 0)
+                                      AND (l.code = v.value
+                                           OR (v.value ~ '^[0-9]+$' AND l.code ~ '^[0-9]+$'
+                                               AND l.code::pg_catalog.int8 = v.value::pg_catalog.int8))
+                                    ORDER BY l.list LIMIT 1) cl ON true
+                             WHERE v.source = c.source AND v.column_name = c.name), '[]'::jsonb))
+                        ORDER BY c.position)
+                      FROM dosm_rag.columns c WHERE c.source = d.source), '[]'::jsonb))
+                ORDER BY d.source)
+              FROM dosm_rag.datasets d JOIN dosm_rag.sources s ON s.name = d.source), '[]'::jsonb),
+        'synonyms', coalesce((
+            SELECT pg_catalog.jsonb_object_agg(g.word, g.means)
+              FROM (SELECT y.word, pg_catalog.jsonb_agg(y.means ORDER BY y.means) AS means
+                      FROM dosm_rag.synonyms y GROUP BY y.word) g), '{}'::jsonb));
+END;
+
+-- The generation backends compare their cached snapshot with.
+CREATE FUNCTION dosm_rag.catalogue_version() RETURNS bigint
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN (SELECT g.last_value FROM dosm_rag.catalogue_generation g);
+
+-- What a source's catalogue says, one row per column, for people.
+CREATE VIEW dosm_rag.catalogue AS
+SELECT c.source, d.title_en AS dataset_title, d.frequency, d.data_as_of, d.inferred,
+       c.position, c.name AS column_name, c.role, c.role_from, c.title_en, c.title_ms, c.unit,
+       (SELECT pg_catalog.count(*) FROM dosm_rag.dimension_values v
+         WHERE v.source = c.source AND v.column_name = c.name) AS n_values
+  FROM dosm_rag.columns c JOIN dosm_rag.datasets d ON d.source = c.source;
+
+-- dosm_rag 0.5.0: shipped knowledge (code lists, aliases, default values, synonyms, unit rules).
+-- Data, not code: each table takes more rows with INSERT; rows added by users (shipped = false)
+-- are kept by pg_dump. Included in the install script and, verbatim, in dosm_rag--0.4.0--0.5.0.sql.
+--
+-- Code lists are public standards: MCOICOP (Malaysia's COICOP 2018) 2-digit divisions as DOSM's
+-- CPI tables use them; MSIC 2008 sections; the 16 states with DOSM's state codes.
+
+INSERT INTO dosm_rag.code_lists (list, column_name, keyword, code, label_en, label_ms, shipped) VALUES
+('mcoicop_division', 'division', 'mcoicop', '01', 'Food and non-alcoholic beverages', 'Makanan dan minuman bukan alkohol', true),
+('mcoicop_division', 'division', 'mcoicop', '02', 'Alcoholic beverages, tobacco and narcotics', 'Minuman beralkohol dan tembakau', true),
+('mcoicop_division', 'division', 'mcoicop', '03', 'Clothing and footwear', 'Pakaian dan kasut', true),
+('mcoicop_division', 'division', 'mcoicop', '04', 'Housing, water, electricity, gas and other fuels', 'Perumahan, air, elektrik, gas dan bahan api lain', true),
+('mcoicop_division', 'division', 'mcoicop', '05', 'Furnishings, household equipment and routine household maintenance', 'Perabot, kelengkapan isi rumah dan penyelenggaraan rutin isi rumah', true),
+('mcoicop_division', 'division', 'mcoicop', '06', 'Health', 'Kesihatan', true),
+('mcoicop_division', 'division', 'mcoicop', '07', 'Transport', 'Pengangkutan', true),
+('mcoicop_division', 'division', 'mcoicop', '08', 'Information and communication', 'Maklumat dan komunikasi', true),
+('mcoicop_division', 'division', 'mcoicop', '09', 'Recreation, sport and culture', 'Rekreasi, sukan dan kebudayaan', true),
+('mcoicop_division', 'division', 'mcoicop', '10', 'Education services', 'Perkhidmatan pendidikan', true),
+('mcoicop_division', 'division', 'mcoicop', '11', 'Restaurants and accommodation services', 'Restoran dan perkhidmatan penginapan', true),
+('mcoicop_division', 'division', 'mcoicop', '12', 'Insurance and financial services', 'Insurans dan perkhidmatan kewangan', true),
+('mcoicop_division', 'division', 'mcoicop', '13', 'Personal care, social protection and miscellaneous goods and services', 'Penjagaan diri, perlindungan sosial dan pelbagai barangan dan perkhidmatan', true),
+('mcoicop_division', 'division', 'mcoicop', 'overall', 'All groups', 'Semua kumpulan', true),
+('msic_section', 'section', 'msic', 'A', 'Agriculture, forestry and fishing', 'Pertanian, perhutanan dan perikanan', true),
+('msic_section', 'section', 'msic', 'B', 'Mining and quarrying', 'Perlombongan dan pengkuarian', true),
+('msic_section', 'section', 'msic', 'C', 'Manufacturing', 'Pembuatan', true),
+('msic_section', 'section', 'msic', 'D', 'Electricity, gas, steam and air conditioning supply', 'Bekalan elektrik, gas, wap dan pendingin udara', true),
+('msic_section', 'section', 'msic', 'E', 'Water supply; sewerage, waste management and remediation activities', 'Bekalan air; pembetungan, pengurusan sisa dan aktiviti pemulihan', true),
+('msic_section', 'section', 'msic', 'F', 'Construction', 'Pembinaan', true),
+('msic_section', 'section', 'msic', 'G', 'Wholesale and retail trade; repair of motor vehicles and motorcycles', 'Perdagangan borong dan runcit; pembaikan kenderaan bermotor dan motosikal', true),
+('msic_section', 'section', 'msic', 'H', 'Transportation and storage', 'Pengangkutan dan penyimpanan', true),
+('msic_section', 'section', 'msic', 'I', 'Accommodation and food service activities', 'Aktiviti penginapan dan perkhidmatan makanan dan minuman', true),
+('msic_section', 'section', 'msic', 'J', 'Information and communication', 'Maklumat dan komunikasi', true),
+('msic_section', 'section', 'msic', 'K', 'Financial and insurance/takaful activities', 'Aktiviti kewangan dan insurans/takaful', true),
+('msic_section', 'section', 'msic', 'L', 'Real estate activities', 'Aktiviti hartanah', true),
+('msic_section', 'section', 'msic', 'M', 'Professional, scientific and technical activities', 'Aktiviti profesional, saintifik dan teknikal', true),
+('msic_section', 'section', 'msic', 'N', 'Administrative and support service activities', 'Aktiviti pentadbiran dan khidmat sokongan', true),
+('msic_section', 'section', 'msic', 'O', 'Public administration and defence; compulsory social activities', 'Pentadbiran awam dan pertahanan; aktiviti keselamatan sosial wajib', true),
+('msic_section', 'section', 'msic', 'P', 'Education', 'Pendidikan', true),
+('msic_section', 'section', 'msic', 'Q', 'Human health and social work activities', 'Aktiviti kesihatan kemanusiaan dan kerja sosial', true),
+('msic_section', 'section', 'msic', 'R', 'Arts, entertainment and recreation', 'Kesenian, hiburan dan rekreasi', true),
+('msic_section', 'section', 'msic', 'S', 'Other service activities', 'Aktiviti perkhidmatan lain', true),
+('msic_section', 'section', 'msic', 'T', 'Activities of households as employers', 'Aktiviti isi rumah sebagai majikan', true),
+('msic_section', 'section', 'msic', 'U', 'Activities of extraterritorial organisations and bodies', 'Aktiviti badan dan pertubuhan luar wilayah', true),
+('state', 'code_state', NULL, '1', 'Johor', 'Johor', true),
+('state', 'code_state', NULL, '2', 'Kedah', 'Kedah', true),
+('state', 'code_state', NULL, '3', 'Kelantan', 'Kelantan', true),
+('state', 'code_state', NULL, '4', 'Melaka', 'Melaka', true),
+('state', 'code_state', NULL, '5', 'Negeri Sembilan', 'Negeri Sembilan', true),
+('state', 'code_state', NULL, '6', 'Pahang', 'Pahang', true),
+('state', 'code_state', NULL, '7', 'Pulau Pinang', 'Pulau Pinang', true),
+('state', 'code_state', NULL, '8', 'Perak', 'Perak', true),
+('state', 'code_state', NULL, '9', 'Perlis', 'Perlis', true),
+('state', 'code_state', NULL, '10', 'Selangor', 'Selangor', true),
+('state', 'code_state', NULL, '11', 'Terengganu', 'Terengganu', true),
+('state', 'code_state', NULL, '12', 'Sabah', 'Sabah', true),
+('state', 'code_state', NULL, '13', 'Sarawak', 'Sarawak', true),
+('state', 'code_state', NULL, '14', 'W.P. Kuala Lumpur', 'W.P. Kuala Lumpur', true),
+('state', 'code_state', NULL, '15', 'W.P. Labuan', 'W.P. Labuan', true),
+('state', 'code_state', NULL, '16', 'W.P. Putrajaya', 'W.P. Putrajaya', true);
+
+INSERT INTO dosm_rag.aliases (alias, value, shipped) VALUES
+('Penang', 'Pulau Pinang', true),
+('Pinang', 'Pulau Pinang', true),
+('P. Pinang', 'Pulau Pinang', true),
+('Malacca', 'Melaka', true),
+('Negri Sembilan', 'Negeri Sembilan', true),
+('N. Sembilan', 'Negeri Sembilan', true),
+('KL', 'W.P. Kuala Lumpur', true),
+('Kuala Lumpur', 'W.P. Kuala Lumpur', true),
+('Federal Territory of Kuala Lumpur', 'W.P. Kuala Lumpur', true),
+('Wilayah Persekutuan Kuala Lumpur', 'W.P. Kuala Lumpur', true),
+('Labuan', 'W.P. Labuan', true),
+('Putrajaya', 'W.P. Putrajaya', true),
+('Malaysia', 'malaysia', true),
+('85 and over', '85+', true),
+('85 and above', '85+', true),
+('85 years and over', '85+', true),
+('85 tahun ke atas', '85+', true),
+('80 and over', '80+', true),
+('both sexes', 'both', true),
+('kedua-dua jantina', 'both', true),
+('men', 'male', true),
+('males', 'male', true),
+('lelaki', 'male', true),
+('women', 'female', true),
+('females', 'female', true),
+('perempuan', 'female', true),
+('wanita', 'female', true),
+('Malay', 'bumi_malay', true),
+('Melayu', 'bumi_malay', true),
+('Cina', 'chinese', true),
+('India', 'indian', true),
+('non-citizens', 'other_noncitizen', true),
+('bukan warganegara', 'other_noncitizen', true),
+('citizens', 'citizen', true),
+('warganegara', 'citizen', true),
+('seasonally adjusted', 'real_sa', true);
+
+-- Compared lower-cased with a value.
+INSERT INTO dosm_rag.default_values (value, shipped) VALUES
+('overall', true), ('both', true), ('total', true), ('all', true), ('malaysia', true),
+('semua', true), ('keseluruhan', true),
+-- an index series' own level, before growth rates (IPI "series": abs, growth_yoy, growth_mom)
+('abs', true);
+
+INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
+('people', 'population', true),
+('persons', 'population', true),
+('residents', 'population', true),
+('inhabitants', 'population', true),
+('populasi', 'penduduk', true),
+('jobless', 'unemployment', true),
+('unemployed', 'unemployment', true),
+('born', 'birth', true),
+('babies', 'birth', true),
+('died', 'death', true),
+('mortality', 'death', true),
+('wed', 'marriage', true),
+('married', 'marriage', true),
+('prices', 'price', true),
+('earnings', 'income', true),
+('salary', 'income', true),
+('poor', 'poverty', true),
+('miskin', 'kemiskinan', true),
+('homes', 'household', true),
+('houses', 'living', true);
+
+INSERT INTO dosm_rag.unit_rules (needle, priority, unit_en, unit_ms, shipped) VALUES
+('per 100,000 live births', 10, 'per 100,000 live births', 'bagi setiap 100,000 kelahiran hidup', true),
+('per 1000 live births', 11, 'per 1,000 live births', 'bagi setiap 1,000 kelahiran hidup', true),
+('per 1000 births', 12, 'per 1,000 births', 'bagi setiap 1,000 kelahiran', true),
+('per 1000 population', 13, 'per 1,000 population', 'bagi setiap 1,000 penduduk', true),
+('per 1000 currently unmarried', 14, 'per 1,000 unmarried people', 'bagi setiap 1,000 penduduk belum berkahwin', true),
+('rm mil', 20, 'RM million', 'RM juta', true),
+('rm million', 21, 'RM million', 'RM juta', true),
+(', rm]', 22, 'RM', 'RM', true),
+('in rm', 23, 'RM', 'RM', true),
+('(rm)', 24, 'RM', 'RM', true),
+('monthly household income', 25, 'RM', 'RM', true),
+('(''000)', 30, 'thousand', 'ribu', true),
+('in thousands', 31, 'thousand', 'ribu', true),
+('thousands of', 32, 'thousand', 'ribu', true),
+('base 2010 = 100', 40, '(index, 2010 = 100)', '(indeks, 2010 = 100)', true),
+('base 2015 = 100', 41, '(index, 2015 = 100)', '(indeks, 2015 = 100)', true),
+('2015 = 100', 42, '(index, 2015 = 100)', '(indeks, 2015 = 100)', true),
+('(%)', 50, '%', '%', true),
+('percentage', 51, '%', '%', true),
+('proportion of', 52, '%', '%', true),
+('inflation', 53, '%', '%', true),
+('rate |', 54, '%', '%', true),
+('ratio |', 55, '%', '%', true),
+('growth', 56, '%', '%', true);
+
+
+CREATE FUNCTION dosm_rag."refresh_catalogue"(
+	"source" TEXT,
+	"entry" jsonb DEFAULT NULL,
+	"header" TEXT[] DEFAULT NULL
+) RETURNS jsonb
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'refresh_catalogue_wrapper';
+
+-- dosm_rag: run last in the install script and in every upgrade script.
+GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;
+GRANT SELECT ON dosm_rag.datasets, dosm_rag.columns, dosm_rag.dimension_values, dosm_rag.facts,
+                dosm_rag.code_lists, dosm_rag.aliases, dosm_rag.default_values, dosm_rag.synonyms,
+                dosm_rag.unit_rules, dosm_rag.catalogue TO PUBLIC;
+GRANT SELECT ON SEQUENCE dosm_rag.catalogue_generation TO PUBLIC;
+
+DO $$
+DECLARE
+    vector_schema text := (SELECT e.extnamespace::regnamespace::text FROM pg_catalog.pg_extension e
+                            WHERE e.extname = 'vector');
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.prosqlbody IS NULL
+    LOOP
+        -- identifiers come from regprocedure/regnamespace output, which quotes them
+        -- pg_catalog first: a same-named object elsewhere (public, where pgvector usually lives
+        -- and where ordinary roles may be able to create things) never replaces a built-in
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, dosm_rag, %s, pg_temp',
+                                  f, vector_schema);
+    END LOOP;
+    -- Rows filtered out after the index scan (a metadata filter, row-level security) must not
+    -- leave fewer than k results: with iterative scans pgvector then keeps scanning the graph,
+    -- in exact order.
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.ef_search = 100', f);
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.iterative_scan = strict_order', f);
+    END LOOP;
+END $$;

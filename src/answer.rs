@@ -1,0 +1,104 @@
+//! `rag_answer`'s pipeline, one stage after another:
+//! question (core) → resolve against the catalogue snapshot (core) → plan (core) → execute
+//! (here, SPI) → compose (core). Sources without a catalogue keep the fuzzy leg (vector +
+//! keyword candidates ranked by `dosm_rag_core::rank`).
+
+use dosm_rag_core::compose::{self, Answer, Citation, Executed};
+use dosm_rag_core::{plan, question, rank, resolve};
+
+use crate::{catalogue, execute, retrieval};
+
+/// Runners-up within this score of the best are executed too: when they give another number,
+/// the answer is an ambiguity, not a guess.
+const RUNNER_UP_MARGIN: f64 = 0.6;
+
+pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
+    let snap = catalogue::snapshot();
+    if snap.catalogue.datasets.is_empty() {
+        return fuzzy(query, k, threshold);
+    }
+    let q = question::parse(query);
+    let res = resolve::resolve(&q, &snap.catalogue, &snap.index, &|_, _| None);
+    let mut chosen: Vec<&resolve::Candidate> = Vec::new();
+    if let Some(best) = res.candidates.first() {
+        chosen.push(best);
+        for c in res.candidates.iter().skip(1) {
+            if c.score < best.score - RUNNER_UP_MARGIN || chosen.len() >= 3 {
+                break;
+            }
+            if chosen
+                .iter()
+                .all(|x| x.dataset != c.dataset || x.measure != c.measure)
+            {
+                chosen.push(c);
+            }
+        }
+    }
+    let executed: Vec<Executed<'_>> = chosen
+        .into_iter()
+        .map(|c| {
+            let p = plan::plan(&snap.catalogue, c);
+            let rows = p.as_ref().map(execute::run).unwrap_or_default();
+            Executed {
+                candidate: c,
+                plan: p,
+                rows,
+            }
+        })
+        .collect();
+    let mut a = compose::compose(&q, &snap.catalogue, &res, &executed, threshold);
+    let unanswered = matches!(
+        a.failure_mode.as_deref(),
+        Some(compose::NO_MATCH | compose::LOW_CONFIDENCE)
+    );
+    if unanswered && retrieval::has_uncatalogued_rows() {
+        // rows no catalogue describes (free text, upsert_embedding): the fuzzy leg may know them
+        let f = fuzzy(query, k, threshold);
+        let from_uncatalogued = f
+            .citations
+            .first()
+            .is_some_and(|c| !snap.catalogue.datasets.iter().any(|d| d.source == c.source));
+        if f.failure_mode.is_none() && from_uncatalogued {
+            return f;
+        }
+    }
+    if unanswered && a.citations.is_empty() {
+        // what the data has that is nearest to the question
+        a.citations = fuzzy(query, k, 0.0).citations;
+    }
+    a
+}
+
+/// The fuzzy leg: nearest rows by vector and keywords, ranked; answers only when confident.
+pub fn fuzzy(query: &str, k: usize, threshold: f64) -> Answer {
+    let q = rank::analyze(query);
+    convert(rank::answer_query(
+        &q,
+        retrieval::candidates(query, &q),
+        k,
+        threshold,
+    ))
+}
+
+/// The fuzzy leg's answer in `rag_answer`'s shape.
+pub fn convert(a: rank::Answer) -> Answer {
+    Answer {
+        answer: a.answer,
+        citations: a
+            .citations
+            .into_iter()
+            .map(|c| Citation {
+                source: c.source,
+                snippet: c.snippet,
+                page_or_row: c.page_or_row,
+                title: c.title,
+                source_url: c.source_url,
+                similarity: Some(c.similarity),
+                id: c.id,
+            })
+            .collect(),
+        confidence: a.confidence,
+        failure_mode: a.failure_mode,
+        ..Default::default()
+    }
+}

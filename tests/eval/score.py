@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Score dosm_rag.rag_answer over the questions tests/eval/generate.py wrote.
+
+    python3 tests/eval/score.py --questions Q.jsonl [--url URL] [--results R.jsonl]
+                                [--dump-answers A.tsv] [--no-floors] [floors...]
+    python3 tests/eval/score.py --questions Q.jsonl --answers A.tsv     # no database
+
+All questions run in one psql session ($DATABASE_URL, or --url): they are loaded into a temporary
+table with \\copy from a CSV written here (never spliced into SQL), answered by one loop that
+times each call with clock_timestamp() and keeps an error per question instead of stopping, and
+the answers come back with \\copy ... TO a CSV file. --answers reads precomputed answers instead:
+one `id<TAB>answer-json[<TAB>latency-ms]` line per question (the format --dump-answers writes).
+
+Standard library only. The last line of the output is `eval: N passed, M failed`; the exit status
+is 1 below any floor (unless --no-floors), 2 on a usage or database error.
+"""
+
+import argparse
+import collections
+import csv
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+DEFAULT_DATA = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "opendosm_full"))
+
+ANSWERABLE_KINDS = ("lookup", "latest")
+KINDS = ["lookup", "latest", "empty_cell", "unanswerable_period", "unanswerable_place", "out_of_domain"]
+
+PSQL_SCRIPT = r"""
+\set ON_ERROR_STOP 1
+SET client_min_messages = notice;
+CREATE TEMP TABLE eval_q (ord int, id text, question text);
+\copy eval_q FROM '{qfile}' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE eval_a (ord int, id text, answer text, ms float8, error text);
+DO $eval$
+DECLARE
+  r record;
+  t0 timestamptz;
+  a jsonb;
+  n int := 0;
+  total int := (SELECT count(*) FROM eval_q);
+BEGIN
+  FOR r IN SELECT * FROM eval_q ORDER BY ord LOOP
+    t0 := clock_timestamp();
+    BEGIN
+      a := dosm_rag.rag_answer(r.question, {k});
+      INSERT INTO eval_a VALUES (r.ord, r.id, a::text, 1000 * extract(epoch FROM clock_timestamp() - t0), NULL);
+    EXCEPTION WHEN OTHERS THEN
+      INSERT INTO eval_a VALUES (r.ord, r.id, NULL, 1000 * extract(epoch FROM clock_timestamp() - t0), SQLERRM);
+    END;
+    n := n + 1;
+    IF n % 50 = 0 OR n = total THEN
+      RAISE NOTICE 'eval: % of % questions answered', n, total;
+    END IF;
+  END LOOP;
+END
+$eval$;
+\copy (SELECT id, answer, ms, error FROM eval_a ORDER BY ord) TO '{afile}' WITH (FORMAT csv)
+"""
+
+
+def sql_path(p):
+    return p.replace("'", "''")
+
+
+def run_psql(url, questions, k):
+    """{id: (answer dict or None, latency ms or None, error or None)} from one psql session."""
+    if shutil.which("psql") is None:
+        print("score.py: psql not found on PATH", file=sys.stderr)
+        sys.exit(2)
+    tmp = tempfile.mkdtemp(prefix="dosm_rag_eval_")
+    try:
+        qfile = os.path.join(tmp, "questions.csv")
+        afile = os.path.join(tmp, "answers.csv")
+        with open(qfile, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["ord", "id", "question"])
+            for i, q in enumerate(questions):
+                w.writerow([i, q["id"], q["question"]])
+        script = os.path.join(tmp, "run.sql")
+        with open(script, "w", encoding="utf-8") as fh:
+            fh.write(PSQL_SCRIPT.format(qfile=sql_path(qfile), afile=sql_path(afile), k=int(k)))
+        proc = subprocess.run(["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", script],
+                              stdout=subprocess.PIPE, stderr=None, text=True)
+        if proc.returncode != 0:
+            print(f"score.py: psql failed (exit {proc.returncode})", file=sys.stderr)
+            sys.exit(2)
+        out = {}
+        with open(afile, encoding="utf-8", newline="") as fh:
+            for rec in csv.reader(fh):
+                qid, ans, ms, err = rec
+                out[qid] = (parse_answer(ans) if ans else None, float(ms) if ms else None, err or None)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def parse_answer(text):
+    try:
+        a = json.loads(text)
+    except ValueError:
+        return {"_unparsable": text}
+    return a if isinstance(a, dict) else {"_unparsable": text}
+
+
+def read_answers(path):
+    out = {}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            parts = line.split("\t")
+            if len(parts) < 2:
+                print(f"score.py: {path}:{n}: expected id<TAB>json", file=sys.stderr)
+                sys.exit(2)
+            qid, ans = parts[0], parts[1]
+            ms = float(parts[2]) if len(parts) > 2 and parts[2] else None
+            out[qid] = (parse_answer(ans) if ans not in ("", "\\N") else None, ms, None)
+    return out
+
+
+def dump_answers(path, questions, answers):
+    with open(path, "w", encoding="utf-8") as fh:
+        for q in questions:
+            a, ms, err = answers.get(q["id"], (None, None, "missing"))
+            if a is None and err:
+                a = {"_error": err}
+            fh.write(f"{q['id']}\t{json.dumps(a, ensure_ascii=False, separators=(',', ':'))}\t"
+                     f"{'' if ms is None else round(ms, 3)}\n")
+
+
+# --------------------------------------------------------------------------------------------
+# Judging
+# --------------------------------------------------------------------------------------------
+
+MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+MONTHS.update({"mac": 3, "mei": 5, "ogos": 8, "okt": 10, "dis": 12, "januari": 1, "februari": 2,
+               "julai": 7, "disember": 12, "oktober": 10})
+
+
+QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "pertama": 1, "kedua": 2, "ketiga": 3,
+                 "keempat": 4}
+
+
+def norm_period(s):
+    """(year, month or None, quarter or None) from the many ways a period is written."""
+    if s is None:
+        return None
+    s = str(s).strip().lower()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[t ].*)?", s)
+    if m:
+        mo = int(m.group(2))
+        return int(m.group(1)), mo, (mo - 1) // 3 + 1
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", s)
+    if m:
+        mo = int(m.group(1))
+        return int(m.group(3)), mo, (mo - 1) // 3 + 1
+    if re.fullmatch(r"\d{4}", s):
+        return int(s), None, None
+    m = re.search(r"\b(?:q|s)([1-4])\W*(\d{4})\b|\b(\d{4})\W*q([1-4])\b", s)
+    if m:
+        q = int(m.group(1) or m.group(4))
+        return int(m.group(2) or m.group(3)), None, q
+    m = re.search(r"\b(first|second|third|fourth|pertama|kedua|ketiga|keempat)\b.*?(\d{4})", s)
+    if m and ("quarter" in s or "suku" in s):
+        return int(m.group(2)), None, QUARTER_WORDS[m.group(1)]
+    m = re.search(r"\b([a-z]+)\.?\s+(\d{4})\b", s)
+    if m:
+        mo = MONTHS.get(m.group(1)) or MONTHS.get(m.group(1)[:3])
+        if mo:
+            return int(m.group(2)), mo, (mo - 1) // 3 + 1
+    m = re.search(r"\b(\d{4})\b", s)
+    if m:
+        return int(m.group(1)), None, None
+    return None
+
+
+def period_matches(got, q):
+    e = norm_period(q.get("expected_period"))
+    g = norm_period(got)
+    if e is None or g is None or e[0] != g[0]:
+        return False
+    freq = q.get("freq") or "year"
+    if freq == "year":
+        return True
+    if freq == "quarter":
+        return g[2] is not None and g[2] == e[2]
+    return g[1] is not None and g[1] == e[1]
+
+
+def as_number(v):
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v.replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def values_equal(got, expected):
+    g = as_number(got)
+    if g is None or math.isnan(g):
+        return False
+    e = float(expected)
+    return math.isclose(g, e, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def citations(a, n=3):
+    cits = a.get("citations") if isinstance(a, dict) else None
+    if not isinstance(cits, list):
+        return []
+    out = []
+    for c in cits[:n]:
+        if not isinstance(c, dict):
+            continue
+        row = c.get("page_or_row")
+        try:
+            row = int(row)
+        except (TypeError, ValueError):
+            row = None
+        out.append((c.get("source"), row))
+    return out
+
+
+def judge(q, entry):
+    a, ms, err = entry if entry else (None, None, "no answer returned")
+    r = {"id": q["id"], "kind": q["kind"], "lang": q["lang"], "source": q.get("source"),
+         "question": q["question"], "latency_ms": ms}
+    r["expected"] = {k: q.get(k) for k in ("expected_value", "expected_row_ref", "expected_period", "filters",
+                                           "measure")}
+    if a is None or "_unparsable" in a or "_error" in a:
+        err = err or (a or {}).get("_error") or ("unparsable answer: " + str((a or {}).get("_unparsable"))[:200])
+        r.update(passed=False, reason="error", error=err, answered=False, abstained=False, correct=False,
+                 wrong=False, hit3_strict=False, hit3_lenient=False, got=None)
+        return r
+    fm = a.get("failure_mode")
+    answered = fm is None
+    ds = a.get("dataset") if isinstance(a.get("dataset"), dict) else {}
+    cits = citations(a)
+    r["got"] = {"answer": a.get("answer"), "value": a.get("value"), "unit": a.get("unit"),
+                "period": a.get("period"), "failure_mode": fm, "dataset": ds.get("id"),
+                "confidence": a.get("confidence"), "filters": a.get("filters"),
+                "citations": [{"source": s, "page_or_row": p} for s, p in cits]}
+    r["answered"] = answered
+    if q["answerable"]:
+        correct = answered and values_equal(a.get("value"), q["expected_value"])
+        strict = any(s == q["source"] and p == q["expected_row_ref"] for s, p in cits)
+        # the same value for the same period from another table that holds it (e.g. cpi_2d / cpi_headline)
+        other = [s for s, _ in cits if s != q["source"] and (not ds.get("id") or s == ds.get("id"))]
+        lenient = strict or (correct and period_matches(a.get("period"), q) and bool(other))
+        r.update(correct=correct, wrong=answered and not correct, abstained=not answered,
+                 hit3_strict=strict, hit3_lenient=lenient, passed=correct)
+        if correct:
+            r["reason"] = "correct"
+        elif answered:
+            r["reason"] = "wrong_value" if as_number(a.get("value")) is not None else "no_value"
+        else:
+            r["reason"] = f"abstained ({fm})"
+    else:
+        abstained = not answered
+        r.update(correct=False, wrong=False, abstained=abstained, hit3_strict=False, hit3_lenient=False,
+                 passed=abstained)
+        if abstained:
+            r["reason"] = f"abstained ({fm})"
+        else:
+            r["reason"] = "quoted_empty_cell" if q["kind"] == "empty_cell" else "answered_unanswerable"
+    return r
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+def pct(n, d):
+    return f"{n / d:6.1%}" if d else "     -"
+
+
+def ratio(n, d):
+    return n / d if d else None
+
+
+def quantile(xs, p):
+    if not xs:
+        return None
+    xs = sorted(xs)
+    i = (len(xs) - 1) * p
+    lo, hi = math.floor(i), math.ceil(i)
+    return xs[lo] + (xs[hi] - xs[lo]) * (i - lo)
+
+
+def report(results, args, out):
+    ans = [r for r in results if r["kind"] in ANSWERABLE_KINDS]
+    una = [r for r in results if r["kind"] not in ANSWERABLE_KINDS]
+    empty = [r for r in results if r["kind"] == "empty_cell"]
+    n_correct = sum(r["correct"] for r in ans)
+    n_wrong = sum(r["wrong"] for r in ans)
+    n_missed = sum(1 for r in ans if r.get("abstained"))
+    n_h_s = sum(r["hit3_strict"] for r in ans)
+    n_h_l = sum(r["hit3_lenient"] for r in ans)
+    n_abst = sum(r["abstained"] for r in una)
+    n_quotes = sum(1 for r in empty if r.get("answered"))
+    n_err = sum(1 for r in results if r["reason"] == "error")
+    lat = [r["latency_ms"] for r in results if r.get("latency_ms") is not None]
+    m = {
+        "value_accuracy": ratio(n_correct, len(ans)),
+        "hit3_strict": ratio(n_h_s, len(ans)),
+        "hit3_lenient": ratio(n_h_l, len(ans)),
+        "abstention": ratio(n_abst, len(una)),
+        "wrong_rate": ratio(n_wrong, len(ans)),
+        "empty_quotes": n_quotes,
+        "p50_ms": quantile(lat, 0.5),
+        "p95_ms": quantile(lat, 0.95),
+    }
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    p(f"questions {len(results)}: answerable {len(ans)} (lookup + latest), unanswerable {len(una)} "
+      f"(incl. {len(empty)} empty cells), errors {n_err}")
+    p(f"value accuracy      {pct(n_correct, len(ans))}  ({n_correct}/{len(ans)} correct; {n_wrong} wrong, "
+      f"{n_missed} abstained)")
+    p(f"hit@3 strict        {pct(n_h_s, len(ans))}  ({n_h_s}/{len(ans)}: a top-3 citation is the expected row)")
+    p(f"hit@3 lenient       {pct(n_h_l, len(ans))}  ({n_h_l}/{len(ans)}: or another table's row with the same "
+      f"value and period)")
+    p(f"abstention          {pct(n_abst, len(una))}  ({n_abst}/{len(una)} unanswerable incl. empty cells)")
+    p(f"wrong-answer rate   {pct(n_wrong, len(ans))}  ({n_wrong}/{len(ans)})")
+    p(f"empty-cell quotes   {n_quotes:6d}  (of {len(empty)} empty-cell questions)")
+    if lat:
+        p(f"latency             p50 {m['p50_ms']:.0f} ms, p95 {m['p95_ms']:.0f} ms, max {max(lat):.0f} ms "
+          f"({len(lat)} timed)")
+    else:
+        p("latency             not measured")
+    fm = collections.Counter((r.get("got") or {}).get("failure_mode") for r in results if r.get("got"))
+    p("failure modes       " + ", ".join(f"{k or 'answered'} {v}" for k, v in fm.most_common()))
+    p("")
+    p(f"{'source':30} {'n':>4} {'ans':>4} {'acc':>7} {'hit3':>7} {'hit3L':>7} {'wrong':>5} {'unans':>5} {'abst':>7}")
+    by = collections.defaultdict(list)
+    for r in results:
+        by[r["source"] or "(out of domain)"].append(r)
+    for s in sorted(by):
+        rs = by[s]
+        a = [r for r in rs if r["kind"] in ANSWERABLE_KINDS]
+        u = [r for r in rs if r["kind"] not in ANSWERABLE_KINDS]
+        p(f"{s:30} {len(rs):4d} {len(a):4d} {pct(sum(r['correct'] for r in a), len(a)):>7} "
+          f"{pct(sum(r['hit3_strict'] for r in a), len(a)):>7} {pct(sum(r['hit3_lenient'] for r in a), len(a)):>7} "
+          f"{sum(r['wrong'] for r in a):5d} {len(u):5d} {pct(sum(r['abstained'] for r in u), len(u)):>7}")
+    p("")
+    p(f"{'kind x lang (passed/n)':30} {'en':>14} {'ms':>14} {'all':>14}")
+    for k in KINDS:
+        cells = []
+        for lang in ("en", "ms", None):
+            rs = [r for r in results if r["kind"] == k and (lang is None or r["lang"] == lang)]
+            ok = sum(r["passed"] for r in rs)
+            cells.append(f"{ok}/{len(rs)} {pct(ok, len(rs)).strip():>6}" if rs else "-")
+        p(f"{k:30} {cells[0]:>14} {cells[1]:>14} {cells[2]:>14}")
+    return m
+
+
+def check_floors(m, args):
+    hit = m["hit3_lenient"] if args.hit3 == "lenient" else m["hit3_strict"]
+    checks = [
+        ("value accuracy", m["value_accuracy"], ">=", args.min_accuracy),
+        (f"hit@3 ({args.hit3})", hit, ">=", args.min_hit3),
+        ("abstention", m["abstention"], ">=", args.min_abstention),
+        ("wrong-answer rate", m["wrong_rate"], "<=", args.max_wrong),
+        ("empty-cell quotes", m["empty_quotes"], "<=", args.max_empty_quotes),
+    ]
+    failed = []
+    for name, v, op, floor in checks:
+        if v is None:
+            continue
+        ok = v >= floor if op == ">=" else v <= floor
+        if not ok:
+            failed.append(f"{name} {v:.3f} (floor {op} {floor})" if isinstance(v, float) else
+                          f"{name} {v} (floor {op} {floor})")
+    return failed
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Score dosm_rag.rag_answer on generated questions.")
+    ap.add_argument("--questions", help="questions JSONL from generate.py (required)")
+    ap.add_argument("--url", default=os.environ.get("DATABASE_URL"), help="libpq URL (default: $DATABASE_URL)")
+    ap.add_argument("--answers", help="read id<TAB>answer-json[<TAB>ms] lines instead of calling psql")
+    ap.add_argument("--dump-answers", help="write the raw answers as id<TAB>json<TAB>ms (re-score with --answers)")
+    ap.add_argument("--results", help="per-question results JSONL, failures first")
+    ap.add_argument("--k", type=int, default=3, help="k passed to rag_answer (default 3)")
+    ap.add_argument("--min-accuracy", type=float, default=0.95)
+    ap.add_argument("--min-hit3", type=float, default=0.97)
+    ap.add_argument("--hit3", choices=["lenient", "strict"], default="lenient",
+                    help="which hit@3 the --min-hit3 floor applies to (default lenient)")
+    ap.add_argument("--min-abstention", type=float, default=0.97)
+    ap.add_argument("--max-wrong", type=float, default=0.02)
+    ap.add_argument("--max-empty-quotes", type=int, default=0)
+    ap.add_argument("--no-floors", action="store_true", help="report only; exit 0 below the floors")
+    ap.add_argument("--show", type=int, default=15, help="failures to print (default 15)")
+    args = ap.parse_args()
+
+    if not args.questions or not os.path.exists(args.questions):
+        if not os.path.isdir(DEFAULT_DATA):
+            print("skipped: ../shared not found")
+            return 0
+        print(f"score.py: no questions file {args.questions or '(--questions)'}: run "
+              f"tests/eval/generate.py --out FILE first", file=sys.stderr)
+        return 2
+    with open(args.questions, encoding="utf-8") as fh:
+        questions = [json.loads(line) for line in fh if line.strip()]
+    if not questions:
+        print("score.py: no questions", file=sys.stderr)
+        return 2
+
+    if args.answers:
+        answers = read_answers(args.answers)
+    else:
+        if not args.url:
+            print("score.py: no database: set DATABASE_URL or pass --url (or --answers FILE)", file=sys.stderr)
+            return 2
+        answers = run_psql(args.url, questions, args.k)
+    if args.dump_answers:
+        dump_answers(args.dump_answers, questions, answers)
+
+    results = [judge(q, answers.get(q["id"])) for q in questions]
+    out = sys.stdout
+    m = report(results, args, out)
+
+    fails = [r for r in results if not r["passed"]]
+    if fails and args.show:
+        print("", file=out)
+        print(f"first {min(args.show, len(fails))} of {len(fails)} failures:", file=out)
+        for r in fails[:args.show]:
+            g = r.get("got") or {}
+            print(f"  {r['id']} [{r['reason']}] {r['question']}", file=out)
+            exp = r["expected"]
+            print(f"      expected {exp['expected_value']!r} ({r['source']} row {exp['expected_row_ref']}, "
+                  f"{exp['expected_period']}); got value {g.get('value')!r} from {g.get('dataset')}, "
+                  f"failure_mode {g.get('failure_mode')}, conf {g.get('confidence')}: "
+                  f"{str(g.get('answer') or r.get('error') or '')[:120]}", file=out)
+    if args.results:
+        order = sorted(range(len(results)), key=lambda i: (results[i]["passed"], i))
+        with open(args.results, "w", encoding="utf-8") as fh:
+            for i in order:
+                fh.write(json.dumps(results[i], ensure_ascii=False) + "\n")
+
+    failed_floors = check_floors(m, args)
+    print("", file=out)
+    if failed_floors:
+        print("floors: BELOW " + "; ".join(failed_floors) + (" (--no-floors: not failing)" if args.no_floors else ""),
+              file=out)
+    else:
+        print("floors: met", file=out)
+    n_pass = sum(r["passed"] for r in results)
+    print(f"eval: {n_pass} passed, {len(results) - n_pass} failed", file=out)
+    return 1 if failed_floors and not args.no_floors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
