@@ -431,8 +431,9 @@ pub fn parse(text: &str) -> Question {
             if used.contains(&i) || !PERIOD_WORDS.contains(&toks[i].as_str()) {
                 continue;
             }
+            // "for the month of May 2023": "of" and "the" bridge "month" to the period
             let next_to = (i > 0 && used.contains(&(i - 1))) || used.contains(&(i + 1));
-            if next_to && !["of", "the", "in"].contains(&toks[i].as_str()) {
+            if next_to {
                 used.insert(i);
                 grow = true;
             }

@@ -67,6 +67,9 @@ pub struct Candidate {
     pub coverage: f64,
     /// Value words of other datasets this one cannot use ("Kinta" asked of a state table).
     pub foreign: Vec<String>,
+    /// Question words this candidate leaves unexplained that title another dataset ("core"
+    /// answered from the headline CPI): the question may be about that one.
+    pub others_words: Vec<String>,
     pub score: f64,
 }
 
@@ -143,24 +146,55 @@ fn acronyms(texts: &[&str]) -> HashMap<String, Vec<String>> {
                 candidates.insert(w.to_lowercase());
             }
         }
+        // "(sa)", "(tsm)": a short word in parentheses, any case
+        for part in t.split('(').skip(1) {
+            if let Some(inner) = part.split(')').next() {
+                let inner = inner.trim();
+                if (2..=5).contains(&inner.len()) && inner.chars().all(|c| c.is_ascii_alphabetic()) {
+                    candidates.insert(inner.to_lowercase());
+                }
+            }
+        }
     }
     for a in candidates {
         let n = a.chars().count();
-        'texts: for toks in &all {
+        // every spelt-out form in the catalogue; the commonest wins, then one beside the
+        // acronym itself ("Index (sa)" ... "seasonally adjusted")
+        let mut seen: Vec<(Vec<String>, usize, bool)> = Vec::new();
+        for toks in &all {
+            let beside = toks.contains(&a);
             for win in toks.windows(n) {
                 let initials: String = win.iter().filter_map(|w| w.chars().next()).collect();
-                if initials == a && !win.iter().any(|w| *w == a) {
-                    let words: Vec<String> = win
-                        .iter()
-                        .filter(|w| !crate::question::is_stop_word(w))
-                        .map(|w| stem(w).to_string())
-                        .collect();
-                    if words.len() >= 2 {
-                        found.insert(a.clone(), words);
-                        break 'texts;
+                let edges_ok = !crate::question::is_stop_word(&win[0])
+                    && !crate::question::is_stop_word(&win[n - 1]);
+                if initials != a || !edges_ok || win.iter().any(|w| *w == a) {
+                    continue;
+                }
+                let words: Vec<String> = win
+                    .iter()
+                    .filter(|w| !crate::question::is_stop_word(w))
+                    .map(|w| stem(w).to_string())
+                    .collect();
+                if words.len() < 2 {
+                    continue;
+                }
+                match seen.iter_mut().find(|(w, _, _)| *w == words) {
+                    Some(e) => {
+                        e.1 += 1;
+                        e.2 |= beside;
                     }
+                    None => seen.push((words, 1, beside)),
                 }
             }
+        }
+        // only a form spelt out beside the acronym (in the same title and description): "RM"
+        // is no acronym of the "religion muslim" two columns away
+        if let Some((words, _, _)) = seen
+            .into_iter()
+            .filter(|(_, _, beside)| *beside)
+            .max_by_key(|(_, count, _)| *count)
+        {
+            found.insert(a.clone(), words);
         }
     }
     found
@@ -186,41 +220,28 @@ fn with_acronyms(
 impl Index {
     pub fn build(cat: &Catalogue) -> Index {
         let vocab = Vocabulary::build(cat);
-        // acronyms: spelt out in the catalogue, or shipped as multi-word synonyms
-        let mut texts: Vec<&str> = Vec::new();
+        // acronyms: spelt out in the catalogue (one text per thing and language: a title with
+        // its description), or shipped as multi-word synonyms
+        let pair = |a: &Option<String>, b: &Option<String>| {
+            format!("{} | {}", a.as_deref().unwrap_or(""), b.as_deref().unwrap_or(""))
+        };
+        let mut texts: Vec<String> = Vec::new();
         for d in &cat.datasets {
-            texts.extend(
-                [
-                    &d.title_en,
-                    &d.title_ms,
-                    &d.description_en,
-                    &d.description_ms,
-                ]
-                .into_iter()
-                .flatten()
-                .map(String::as_str),
-            );
+            texts.push(pair(&d.title_en, &d.description_en));
+            texts.push(pair(&d.title_ms, &d.description_ms));
             for c in &d.columns {
-                texts.extend(
-                    [
-                        &c.title_en,
-                        &c.title_ms,
-                        &c.description_en,
-                        &c.description_ms,
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .map(String::as_str),
-                );
+                texts.push(pair(&c.title_en, &c.description_en));
+                texts.push(pair(&c.title_ms, &c.description_ms));
             }
         }
-        let mut acr = acronyms(&texts);
+        let text_refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let mut acr = acronyms(&text_refs);
+        // shipped multi-word synonyms are curated: they win over what was read
         for (word, means) in &cat.synonyms {
             for m in means {
                 let words = words(m);
                 if words.len() >= 2 {
-                    acr.entry(stem(&word.to_lowercase()).to_string())
-                        .or_insert(words);
+                    acr.insert(stem(&word.to_lowercase()).to_string(), words);
                 }
             }
         }
@@ -372,16 +393,30 @@ struct Mention {
 fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
     let mut out = Vec::new();
     let free = |j: usize| !q.period_tokens.contains(&j);
+    // each word with its synonyms ("annual" also reads "year")
+    let forms: Vec<Vec<&str>> = toks
+        .iter()
+        .map(|t| {
+            let mut f = vec![t.as_str()];
+            if let Some(s) = ix.synonyms.get(t) {
+                f.extend(s.iter().map(String::as_str));
+            }
+            f
+        })
+        .collect();
+    let has = |j: usize, w: &str| forms[j].contains(&w);
     // labels any of whose words the question has
     let mut seen = std::collections::HashSet::new();
     let mut cands = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
+    for (i, f) in forms.iter().enumerate() {
         if !free(i) {
             continue;
         }
-        for &li in ix.by_token.get(t).map(Vec::as_slice).unwrap_or(&[]) {
-            if seen.insert(li) {
-                cands.push(li);
+        for t in f {
+            for &li in ix.by_token.get(*t).map(Vec::as_slice).unwrap_or(&[]) {
+                if seen.insert(li) {
+                    cands.push(li);
+                }
             }
         }
     }
@@ -390,8 +425,8 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
         if l.tokens.len() == 1 {
             // a one-word label names its value wherever the word stands ("Kuala Terengganu
             // (Terengganu)": the state is the second "terengganu")
-            for (j, t) in toks.iter().enumerate() {
-                if free(j) && *t == l.tokens[0] && !ix.numeric_col[l.dataset][l.column] {
+            for j in 0..toks.len() {
+                if free(j) && has(j, &l.tokens[0]) && !ix.numeric_col[l.dataset][l.column] {
                     out.push(Mention {
                         dataset: l.dataset,
                         column: l.column,
@@ -408,7 +443,7 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
         // every word of the label, each at a free position, close together (any order)
         let mut positions = Vec::new();
         for w in &l.tokens {
-            match (0..toks.len()).find(|&j| free(j) && toks[j] == *w && !positions.contains(&j)) {
+            match (0..toks.len()).find(|&j| free(j) && has(j, w) && !positions.contains(&j)) {
                 Some(j) => positions.push(j),
                 None => break,
             }
@@ -708,6 +743,16 @@ pub fn resolve(
                 };
                 explained += weight(w) * e;
             }
+            let others_words: Vec<String> = rest
+                .iter()
+                .filter(|(_, w)| {
+                    let ws = expand(w);
+                    !ws.iter().any(|x| {
+                        title.contains(x) || desc.contains(x) || ix.ds_title[di].contains(x) || ix.ds_desc[di].contains(x)
+                    }) && ix.ds_title.iter().enumerate().any(|(o, t)| o != di && ws.iter().any(|x| t.contains(x)))
+                })
+                .map(|(_, w)| w.to_string())
+                .collect();
             let coverage = if total > 0.0 {
                 explained / total
             } else if !named.is_empty() {
@@ -778,6 +823,7 @@ pub fn resolve(
                 several: several.clone(),
                 period: period.clone(),
                 coverage,
+                others_words,
                 foreign: foreign
                     .iter()
                     .map(|span| {
@@ -1079,5 +1125,25 @@ pub(crate) mod tests {
         assert!(cov < 0.6, "{cov}");
         let (_, _, _, _, cov) = top("population of Johor in 2020");
         assert!(cov > 0.9, "{cov}");
+    }
+}
+
+#[cfg(test)]
+mod acronym_tests {
+    use super::acronyms;
+
+    #[test]
+    fn acronyms_are_read_from_the_catalogue() {
+        let a = acronyms(&[
+            "Index (sa)",
+            "[Float] Quantity of output expressed as a seasonally adjusted index",
+            "CPI (Consumer Price Index)",
+            "Inflation (YoY)",
+            "Year-on-year inflation, i.e. the percentage change",
+            "Goods and services",
+        ]);
+        assert_eq!(a.get("sa").map(Vec::as_slice), Some(&["seasonally".to_string(), "adjusted".to_string()][..]));
+        assert_eq!(a["cpi"], vec!["consumer", "price", "index"]);
+        assert_eq!(a["yoy"], vec!["year", "year"]);
     }
 }
