@@ -70,8 +70,13 @@ proxy_tests() {
 }
 
 evaluation() {
-  DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh
-  bash tests/eval/run.sh
+  local url
+  url=$(scripts/db.sh url)
+  psql "$url" -Xq -c "DROP DATABASE IF EXISTS dosm_rag_eval" -c "CREATE DATABASE dosm_rag_eval"
+  url="${url%/*}/dosm_rag_eval"
+  psql "$url" -Xq -c "CREATE EXTENSION dosm_rag CASCADE"
+  DATABASE_URL=$url scripts/ingest_samples.sh
+  DATABASE_URL=$url bash tests/eval/run.sh
 }
 
 suite "Helm chart: lint, render, Kubernetes schemas, checkov" bash tests/chart/run.sh
@@ -83,10 +88,12 @@ scripts/db.sh stop >/dev/null 2>&1 || true
 rm -rf "$DOSM_RAG_PGDATA"
 scripts/db.sh start
 suite "sql golden tests (pg_regress)" regress
+step "ingest the samples into the test cluster (the client, proxy and replica tests ask about them)"
+DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh
 suite "client tests" client
 suite "reliability: cancellation, threads and signals, preload, parallel query, churn, hostile objects" \
   bash tests/client/reliability.sh
-suite "answer quality (tests/eval)" evaluation
+suite "answer quality over whole OpenDOSM tables (tests/eval)" evaluation
 suite "crash safety, pgbench concurrency, replica after churn" bash tests/client/durability.sh
 suite "proxy over HTTP" proxy_tests
 suite "hot standby behind the proxy" bash tests/client/replica.sh

@@ -1,9 +1,10 @@
 -- dosm_rag 0.4.0 -> 0.5.0: the catalogue. Questions are resolved against the publisher's
 -- catalogue entries and the rows' own values (dosm_rag.datasets, columns, dimension_values),
 -- and the answer's row is found by an exact lookup (dosm_rag.facts); shipped code lists,
--- aliases, default values, synonyms and unit rules. Sources ingested before 0.5.0 have no
--- catalogue until dosm_rag.refresh_catalogue(source[, entry]) runs for them (or they are
--- ingested again); until then rag_answer answers them through the fuzzy leg, as 0.4.0 did.
+-- aliases, default values, synonyms and unit rules; a vector cache for parallel ingestion;
+-- hnsw_check. Sources ingested before 0.5.0 have no catalogue until
+-- dosm_rag.refresh_catalogue(source[, entry]) runs for them (or they are ingested again); until
+-- then rag_answer answers them through the fuzzy leg, as 0.4.0 did.
 -- Built from sql/schema_0.5.0.sql, sql/knowledge_0.5.0.sql, the function below and
 -- sql/finalize.sql; frozen once 0.5.0 is released.
 -- tests/pg_regress/sql/upgrade.sql checks that an upgraded installation matches a fresh one.
@@ -54,6 +55,8 @@ CREATE TABLE dosm_rag.columns (
     description_ms text,
     unit text,
     unit_ms text,
+    -- the dimensions whose value fixes this one's (a district fixes its state), from the rows
+    determined_by text[] NOT NULL DEFAULT '{}',
     embedding vector(384),
     PRIMARY KEY (source, name)
 );
@@ -128,8 +131,23 @@ CREATE TABLE dosm_rag.unit_rules (
     shipped boolean NOT NULL DEFAULT false
 );
 
--- Bumped by every refresh: backends reload their catalogue snapshot when it moves.
+-- Bumped by every refresh and every change to the shipped-knowledge tables: backends reload
+-- their catalogue snapshot when it moves.
 CREATE SEQUENCE dosm_rag.catalogue_generation;
+CREATE FUNCTION dosm_rag.bump_catalogue_generation() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_catalog.nextval('dosm_rag.catalogue_generation'::pg_catalog.regclass);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dosm_rag.code_lists
+    FOR EACH STATEMENT EXECUTE FUNCTION dosm_rag.bump_catalogue_generation();
+CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dosm_rag.aliases
+    FOR EACH STATEMENT EXECUTE FUNCTION dosm_rag.bump_catalogue_generation();
+CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dosm_rag.default_values
+    FOR EACH STATEMENT EXECUTE FUNCTION dosm_rag.bump_catalogue_generation();
+CREATE TRIGGER bump_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dosm_rag.synonyms
+    FOR EACH STATEMENT EXECUTE FUNCTION dosm_rag.bump_catalogue_generation();
 
 SELECT pg_catalog.pg_extension_config_dump('dosm_rag.datasets', '');
 SELECT pg_catalog.pg_extension_config_dump('dosm_rag.columns', '');
@@ -172,7 +190,7 @@ BEGIN ATOMIC
                     SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                         'name', c.name, 'role', c.role, 'title_en', c.title_en, 'title_ms', c.title_ms,
                         'description_en', c.description_en, 'description_ms', c.description_ms,
-                        'unit', c.unit, 'unit_ms', c.unit_ms,
+                        'unit', c.unit, 'unit_ms', c.unit_ms, 'determined_by', pg_catalog.to_jsonb(c.determined_by),
                         'values', coalesce((
                             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                                 'value', v.value,
@@ -218,6 +236,209 @@ SELECT c.source, d.title_en AS dataset_title, d.frequency, d.data_as_of, d.infer
        (SELECT pg_catalog.count(*) FROM dosm_rag.dimension_values v
          WHERE v.source = c.source AND v.column_name = c.name) AS n_values
   FROM dosm_rag.columns c JOIN dosm_rag.datasets d ON d.source = c.source;
+
+-- Vectors computed ahead of ingest_table, by other sessions (dosm-rag-ingest --jobs embeds a
+-- file's rows in parallel sessions, each committing its own batches, while the file's rows are
+-- still written in one transaction) or restored from a saved copy (the evaluation's cache).
+-- A cache, not data: UNLOGGED (emptied by a crash, not sent to standbys); ingest_table takes the
+-- vectors it uses out of it.
+CREATE UNLOGGED TABLE dosm_rag.embedding_cache (
+    content_hash bytea NOT NULL,
+    model_version text NOT NULL,
+    embedding vector(384) NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (content_hash, model_version)
+);
+
+-- Embed the rows of a staging table that neither the source nor the cache has yet, into the
+-- cache (ingest_table would embed them). Returns how many it embedded. The row text is
+-- ingest_table's: dosm_rag.row_content(title, row).
+CREATE FUNCTION dosm_rag.cache_embeddings(staging regclass, source text, title text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    version text := dosm_rag.model_info() ->> 'version';
+    contents text[];
+    hashes bytea[];
+    vectors vector[];
+BEGIN
+    IF staging IS NULL OR source IS NULL THEN
+        RAISE EXCEPTION 'staging table and source name are required'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Call dosm_rag.cache_embeddings(''my_staging'', ''my_source'').';
+    END IF;
+    title := coalesce(title, (SELECT s.title FROM dosm_rag.sources s WHERE s.name = source));
+    -- the staging table's name comes from regclass output, which is quoted as needed
+    EXECUTE pg_catalog.format(
+        'SELECT pg_catalog.array_agg(x.content), pg_catalog.array_agg(x.hash)
+           FROM (SELECT DISTINCT ON (h.hash) h.content, h.hash
+                   FROM (SELECT coalesce(dosm_rag.row_content($1, pg_catalog.row_to_json(t)), '''') AS content
+                           FROM %s AS t) c,
+                        LATERAL (SELECT c.content, pg_catalog.sha256(pg_catalog.convert_to(c.content, ''UTF8'')) AS hash) h
+                  WHERE NOT EXISTS (SELECT 1 FROM dosm_rag.embeddings e
+                                     WHERE e.source = $2 AND e.content_hash = h.hash AND e.model_version = $3)
+                    AND NOT EXISTS (SELECT 1 FROM dosm_rag.embedding_cache k
+                                     WHERE k.content_hash = h.hash AND k.model_version = $3)) x', staging)
+    INTO contents, hashes USING title, source, version;
+    IF contents IS NULL THEN
+        RETURN 0;
+    END IF;
+    vectors := dosm_rag.embed_texts(contents);
+    INSERT INTO dosm_rag.embedding_cache AS k (content_hash, model_version, embedding)
+    SELECT u.h, version, u.v FROM ROWS FROM (pg_catalog.unnest(hashes), pg_catalog.unnest(vectors)) AS u(h, v)
+    ON CONFLICT DO NOTHING;
+    RETURN pg_catalog.array_length(contents, 1);
+END $$;
+
+-- ingest_table takes the vectors the cache has for its changed rows (and removes them from the
+-- cache); it embeds only the rest. Otherwise as in 0.3.0.
+-- Ingest every row of a staging table (e.g. filled by \copy) as one source. Rows are numbered in
+-- physical order from row_offset (0 = the file's first data row); only changed rows are embedded,
+-- in batches through embed_texts. With complete => true the source's rows beyond the last one are
+-- deleted and its row_count set. Returns {"rows", "inserted", "updated", "unchanged", "deleted"}.
+CREATE OR REPLACE FUNCTION dosm_rag.ingest_table(staging regclass, source text, title text DEFAULT NULL,
+                                      source_url text DEFAULT NULL, licence text DEFAULT NULL,
+                                      row_offset bigint DEFAULT 0, complete boolean DEFAULT true)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    n_rows bigint;
+    n_inserted bigint := 0;
+    n_updated bigint := 0;
+    n_deleted bigint := 0;
+    batch record;
+    version text;
+    vectors vector[];
+BEGIN
+    IF staging IS NULL OR source IS NULL OR source = '' THEN
+        RAISE EXCEPTION 'staging table and source name are required'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Call dosm_rag.ingest_table(''my_staging'', ''my_source'').';
+    END IF;
+    IF row_offset IS NULL OR row_offset < 0 OR complete IS NULL THEN
+        RAISE EXCEPTION 'row_offset must be 0 or more and complete must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Leave them out for the defaults: row_offset => 0, complete => true.';
+    END IF;
+    INSERT INTO dosm_rag.sources AS s (name, title, source_url, licence)
+    VALUES (source, title, source_url, licence)
+    ON CONFLICT (name) DO UPDATE
+       SET title = coalesce(EXCLUDED.title, s.title), source_url = coalesce(EXCLUDED.source_url, s.source_url),
+           licence = coalesce(EXCLUDED.licence, s.licence);
+    title := coalesce(title, (SELECT s.title FROM dosm_rag.sources s WHERE s.name = source));
+
+    -- The staging table's name comes from regclass output, which is quoted as needed.
+    EXECUTE pg_catalog.format(
+        'CREATE TEMP TABLE dosm_rag_ingest ON COMMIT DROP AS
+           SELECT $1 + (pg_catalog.row_number() OVER (ORDER BY t.ctid)) - 1 AS row_ref,
+                  dosm_rag.row_content($2, pg_catalog.row_to_json(t)) AS content,
+                  pg_catalog.to_jsonb(pg_catalog.row_to_json(t)) AS metadata
+             FROM %s AS t', staging)
+    USING row_offset, title;
+    GET DIAGNOSTICS n_rows = ROW_COUNT;
+
+    CREATE TEMP TABLE dosm_rag_ingest_todo ON COMMIT DROP AS
+    SELECT i.row_ref, coalesce(i.content, '') AS content, i.metadata,
+           pg_catalog.sha256(pg_catalog.convert_to(coalesce(i.content, ''), 'UTF8')) AS hash,
+           e.id IS NOT NULL AS exists, e.content_hash = pg_catalog.sha256(pg_catalog.convert_to(coalesce(i.content, ''), 'UTF8')) AS same
+      FROM pg_temp.dosm_rag_ingest i
+      LEFT JOIN dosm_rag.embeddings e ON e.source = source AND e.row_ref = i.row_ref;
+
+    -- unchanged text: keep the vector, refresh the metadata if it differs
+    UPDATE dosm_rag.embeddings e SET metadata = t.metadata
+      FROM pg_temp.dosm_rag_ingest_todo t
+     WHERE t.same AND e.source = source AND e.row_ref = t.row_ref AND e.metadata IS DISTINCT FROM t.metadata;
+
+    version := dosm_rag.model_info() ->> 'version';
+    -- vectors computed ahead (dosm_rag.cache_embeddings, parallel sessions, a restored cache)
+    WITH used AS (
+        DELETE FROM dosm_rag.embedding_cache k
+         USING pg_temp.dosm_rag_ingest_todo t
+         WHERE t.same IS NOT TRUE AND k.content_hash = t.hash AND k.model_version = version
+        RETURNING k.content_hash, k.embedding
+    )
+    INSERT INTO dosm_rag.embeddings AS e (source, row_ref, content, metadata, embedding, content_hash, model_version)
+    SELECT source, t.row_ref, t.content, t.metadata, u.embedding, t.hash, version
+      FROM pg_temp.dosm_rag_ingest_todo t JOIN used u ON u.content_hash = t.hash
+     WHERE t.same IS NOT TRUE
+    ON CONFLICT ON CONSTRAINT embeddings_source_row_ref_key DO UPDATE
+       SET content = EXCLUDED.content, metadata = EXCLUDED.metadata, embedding = EXCLUDED.embedding,
+           content_hash = EXCLUDED.content_hash, model_version = EXCLUDED.model_version, updated_at = pg_catalog.now();
+    FOR batch IN
+        SELECT pg_catalog.array_agg(t.row_ref ORDER BY t.row_ref) AS refs, pg_catalog.array_agg(t.content ORDER BY t.row_ref) AS contents
+          FROM (SELECT t.*, (pg_catalog.row_number() OVER (ORDER BY t.row_ref) - 1) / 256 AS b
+                  FROM pg_temp.dosm_rag_ingest_todo t
+                 WHERE t.same IS NOT TRUE
+                   AND NOT EXISTS (SELECT 1 FROM dosm_rag.embeddings e
+                                    WHERE e.source = source AND e.row_ref = t.row_ref AND e.content_hash = t.hash
+                                      AND e.model_version = version)) t
+         GROUP BY t.b ORDER BY t.b
+    LOOP
+        -- Embedded in a statement of its own: inside the INSERT, the planner's row estimate for
+        -- unnest() would evaluate embed_texts() once more on the batch (a constant in a custom
+        -- plan), doubling the work of every ingest before 0.3.0.
+        vectors := dosm_rag.embed_texts(batch.contents);
+        INSERT INTO dosm_rag.embeddings AS e (source, row_ref, content, metadata, embedding, content_hash, model_version)
+        SELECT source, t.row_ref, t.content, t.metadata, u.embedding, t.hash, version
+          FROM ROWS FROM (pg_catalog.unnest(batch.refs), pg_catalog.unnest(vectors)) AS u(row_ref, embedding)
+          JOIN pg_temp.dosm_rag_ingest_todo t ON t.row_ref = u.row_ref
+        ON CONFLICT ON CONSTRAINT embeddings_source_row_ref_key DO UPDATE
+           SET content = EXCLUDED.content, metadata = EXCLUDED.metadata, embedding = EXCLUDED.embedding,
+               content_hash = EXCLUDED.content_hash, model_version = EXCLUDED.model_version, updated_at = pg_catalog.now();
+    END LOOP;
+    SELECT pg_catalog.count(*) FILTER (WHERE NOT t.exists), pg_catalog.count(*) FILTER (WHERE t.exists AND t.same IS NOT TRUE)
+      INTO n_inserted, n_updated FROM pg_temp.dosm_rag_ingest_todo t;
+
+    IF complete THEN
+        DELETE FROM dosm_rag.embeddings e WHERE e.source = source AND e.row_ref >= row_offset + n_rows;
+        GET DIAGNOSTICS n_deleted = ROW_COUNT;
+        version := dosm_rag.model_info() ->> 'version';
+        UPDATE dosm_rag.sources s
+           SET row_count = (SELECT pg_catalog.count(*) FROM dosm_rag.embeddings e WHERE e.source = source),
+               ingested_at = pg_catalog.now(), model_version = version
+         WHERE s.name = source;
+    END IF;
+    DROP TABLE pg_temp.dosm_rag_ingest, pg_temp.dosm_rag_ingest_todo;
+    RETURN pg_catalog.jsonb_build_object('rows', n_rows, 'inserted', n_inserted, 'updated', n_updated,
+                              'unchanged', n_rows - n_inserted - n_updated, 'deleted', n_deleted);
+END $$;
+
+-- An amcheck-style check of the HNSW index: for a sample of live rows, search the index with the
+-- row's own vector (a plain graph walk: no iterative scan, the given ef_search) and see whether
+-- it comes back (itself, or a row with the identical vector). A row the walk cannot reach is
+-- missing from every vector search near it; REINDEX INDEX dosm_rag.embeddings_embedding_hnsw
+-- rebuilds the graph. Returns the rows sampled and reached and the ids of those not reached.
+CREATE FUNCTION dosm_rag.hnsw_check(sample integer DEFAULT 200, ef_search integer DEFAULT 40)
+RETURNS TABLE (sampled integer, reached integer, unreached bigint[], reached_fraction double precision)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    r record;
+    hit record;
+    n integer := 0;
+    ok integer := 0;
+    missed bigint[] := '{}';
+BEGIN
+    IF sample IS NULL OR sample < 1 OR sample > 100000 OR ef_search IS NULL OR ef_search < 1 OR ef_search > 1000 THEN
+        RAISE EXCEPTION 'sample must be 1 to 100000 and ef_search 1 to 1000'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave them out for the defaults (200, 40).';
+    END IF;
+    -- reverted when the function returns (SET LOCAL semantics inside the function's own scope)
+    PERFORM pg_catalog.set_config('hnsw.ef_search', ef_search::text, true);
+    PERFORM pg_catalog.set_config('hnsw.iterative_scan', 'off', true);
+    PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
+    FOR r IN SELECT e.id, e.embedding FROM dosm_rag.embeddings e ORDER BY pg_catalog.random() LIMIT sample LOOP
+        n := n + 1;
+        SELECT e.id, (e.embedding <=> r.embedding) AS d INTO hit
+          FROM dosm_rag.embeddings e ORDER BY e.embedding <=> r.embedding LIMIT 1;
+        IF hit.id = r.id OR hit.d < 1e-6 THEN
+            ok := ok + 1;
+        ELSE
+            missed := missed || r.id;
+        END IF;
+    END LOOP;
+    RETURN QUERY SELECT n, ok, missed, CASE WHEN n = 0 THEN NULL ELSE ok::float8 / n END;
+END $$;
 
 -- dosm_rag 0.5.0: shipped knowledge (code lists, aliases, default values, synonyms, unit rules).
 -- Data, not code: each table takes more rows with INSERT; rows added by users (shipped = false)
@@ -314,8 +535,7 @@ INSERT INTO dosm_rag.aliases (alias, value, shipped) VALUES
 ('non-citizens', 'other_noncitizen', true),
 ('bukan warganegara', 'other_noncitizen', true),
 ('citizens', 'citizen', true),
-('warganegara', 'citizen', true),
-('seasonally adjusted', 'real_sa', true);
+('warganegara', 'citizen', true);
 
 -- Compared lower-cased with a value.
 INSERT INTO dosm_rag.default_values (value, shipped) VALUES
@@ -324,7 +544,60 @@ INSERT INTO dosm_rag.default_values (value, shipped) VALUES
 -- an index series' own level, before growth rates (IPI "series": abs, growth_yoy, growth_mom)
 ('abs', true);
 
+-- a small English-Malay glossary, both ways, for tables whose catalogue has one language only
 INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
+('penduduk', 'population', true),
+('population', 'penduduk', true),
+('pengangguran', 'unemployment', true),
+('unemployment', 'pengangguran', true),
+('penganggur', 'unemployed', true),
+('unemployed', 'penganggur', true),
+('kadar', 'rate', true),
+('rate', 'kadar', true),
+('inflasi', 'inflation', true),
+('inflation', 'inflasi', true),
+('pendapatan', 'income', true),
+('income', 'pendapatan', true),
+('kelahiran', 'birth', true),
+('birth', 'kelahiran', true),
+('kematian', 'death', true),
+('death', 'kematian', true),
+('perkahwinan', 'marriage', true),
+('marriage', 'perkahwinan', true),
+('kemiskinan', 'poverty', true),
+('poverty', 'kemiskinan', true),
+('eksport', 'export', true),
+('export', 'eksport', true),
+('harga', 'price', true),
+('price', 'harga', true),
+('pengguna', 'consumer', true),
+('consumer', 'pengguna', true),
+('indeks', 'index', true),
+('index', 'indeks', true),
+('buruh', 'labour', true),
+('labour', 'buruh', true),
+('bekerja', 'employed', true),
+('employed', 'bekerja', true),
+('negeri', 'state', true),
+('state', 'negeri', true),
+('daerah', 'district', true),
+('district', 'daerah', true),
+('purata', 'mean', true),
+('mean', 'purata', true),
+('penengah', 'median', true),
+('median', 'penengah', true),
+('keluaran', 'output', true),
+('output', 'keluaran', true),
+('perindustrian', 'industrial', true),
+('industrial', 'perindustrian', true),
+('perumahan', 'housing', true),
+('housing', 'perumahan', true),
+('pertumbuhan', 'growth', true),
+('growth', 'pertumbuhan', true),
+('tahunan', 'annual', true),
+('annual', 'tahunan', true),
+('bulanan', 'monthly', true),
+('monthly', 'bulanan', true),
 ('people', 'population', true),
 ('persons', 'population', true),
 ('residents', 'population', true),
@@ -335,7 +608,6 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('born', 'birth', true),
 ('babies', 'birth', true),
 ('died', 'death', true),
-('mortality', 'death', true),
 ('wed', 'marriage', true),
 ('married', 'marriage', true),
 ('prices', 'price', true),
@@ -344,6 +616,21 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('poor', 'poverty', true),
 ('miskin', 'kemiskinan', true),
 ('homes', 'household', true),
+('annual', 'year', true),
+('annually', 'year', true),
+('yearly', 'year', true),
+('monthly', 'month', true),
+('tahunan', 'tahun', true),
+('bulanan', 'bulan', true),
+('tsm', 'terlaras musim', true),
+('cpi', 'consumer price index', true),
+('ihp', 'indeks harga pengguna', true),
+('gdp', 'gross domestic product', true),
+('kdnk', 'keluaran dalam negeri kasar', true),
+('ipi', 'industrial production index', true),
+('ipp', 'indeks pengeluaran industri', true),
+('ppi', 'producer price index', true),
+('gfcf', 'gross fixed capital formation', true),
 ('houses', 'living', true);
 
 INSERT INTO dosm_rag.unit_rules (needle, priority, unit_en, unit_ms, shipped) VALUES

@@ -193,13 +193,19 @@ pub fn refresh(source: &str, raw: Option<&Value>, header: Option<Vec<String>>) -
                 "Ingest the file first (dosm-rag-ingest or dosm_rag.ingest_table), then refresh its catalogue.",
             );
         }
-        let header: Vec<String> = header
-            .or_else(|| {
+        // the stored rows' columns, in the file's order when known (the header given, else the
+        // entry's field order, else by name); an entry is checked against these
+        let header: Vec<String> = header.unwrap_or_else(|| {
+            let mut names: Vec<String> = stats.iter().map(|s| s.name.clone()).collect();
+            let order = |n: &String| {
                 entry
                     .as_ref()
-                    .map(|e| e.fields.iter().map(|f| f.name.clone()).collect())
-            })
-            .unwrap_or_else(|| stats.iter().map(|s| s.name.clone()).collect());
+                    .and_then(|e| e.fields.iter().position(|f| f.name == *n))
+                    .unwrap_or(usize::MAX)
+            };
+            names.sort_by(|a, b| order(a).cmp(&order(b)).then(a.cmp(b)));
+            names
+        });
         let mut defs = define(&header, entry.as_ref(), &stats).unwrap_or_else(|e| {
             raise(
                 PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,

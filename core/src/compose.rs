@@ -264,10 +264,10 @@ fn value_label(d: &Dataset, col: &str, value: &str, lang: Lang) -> String {
 /// named value the dataset cannot use. Calibrated on the evaluation (tests/eval): answerable
 /// questions land at or above 0.6, others below.
 pub fn confidence(c: &Candidate, unknown: usize) -> f64 {
-    let mut conf = 0.2 + 0.8 * c.coverage.clamp(0.0, 1.0);
+    let mut conf = 0.3 + 0.75 * c.coverage.clamp(0.0, 1.0);
     conf -= 0.3 * c.foreign.len() as f64;
     // a word no catalogue text knows ("Germany", "football"): the data may not be about it
-    conf -= 0.15 * unknown as f64;
+    conf -= 0.25 * unknown as f64;
     conf -= 0.2 * c.others_words.len() as f64;
     (conf.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
 }

@@ -479,6 +479,18 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
         if !free(i) {
             continue;
         }
+        // one word of a longer name, next to a word nothing knows ("Bandar Seri Begawan" is no
+        // "Bandar Baharu")
+        let unknown_next = [i.wrapping_sub(1), i + 1].iter().any(|&j| {
+            toks.get(j).is_some_and(|w| {
+                !crate::question::is_stop_word(w)
+                    && w.parse::<f64>().is_err()
+                    && !ix.vocab.knows(w)
+            })
+        });
+        if unknown_next {
+            continue;
+        }
         if let Some(ps) = ix.partial.get(t) {
             for &(d, c, v) in ps {
                 out.push(Mention {
@@ -704,6 +716,14 @@ pub fn resolve(
                 }
             }
         }
+        // the titles of its dimension columns ("district", "daerah", "sex") are its words too
+        let dim_titles: BTreeSet<String> = d
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.role == Role::Dimension)
+            .flat_map(|(ci, _)| ix.col_title[di][ci].iter().cloned())
+            .collect();
         // content words left for the measure and the dataset's titles
         let rest: Vec<&(usize, &str)> = content.iter().filter(|(i, _)| !used.contains(i)).collect();
         let total: f64 = rest.iter().map(|(_, w)| weight(w)).sum();
@@ -720,8 +740,9 @@ pub fn resolve(
                 .iter()
                 .filter(|span| {
                     !span.iter().all(|&j| {
-                        let w = toks[j].as_str();
-                        title.contains(w) || ix.ds_title[di].contains(w) || desc.contains(w)
+                        expand(&toks[j]).iter().any(|w| {
+                            title.contains(w) || ix.ds_title[di].contains(w) || desc.contains(w)
+                        })
                     })
                 })
                 .collect();
@@ -730,7 +751,7 @@ pub fn resolve(
                 let ws = expand(w);
                 let e = if ws.iter().any(|x| title.contains(x)) {
                     1.0
-                } else if ws.iter().any(|x| ix.ds_title[di].contains(x)) {
+                } else if ws.iter().any(|x| ix.ds_title[di].contains(x) || dim_titles.contains(x)) {
                     0.8
                 } else if ws.iter().any(|x| desc.contains(x)) {
                     0.7
@@ -743,13 +764,17 @@ pub fn resolve(
                 };
                 explained += weight(w) * e;
             }
+            // words this candidate leaves unexplained (compared with its rivals' titles below)
             let others_words: Vec<String> = rest
                 .iter()
                 .filter(|(_, w)| {
-                    let ws = expand(w);
-                    !ws.iter().any(|x| {
-                        title.contains(x) || desc.contains(x) || ix.ds_title[di].contains(x) || ix.ds_desc[di].contains(x)
-                    }) && ix.ds_title.iter().enumerate().any(|(o, t)| o != di && ws.iter().any(|x| t.contains(x)))
+                    !expand(w).iter().any(|x| {
+                        title.contains(x)
+                            || desc.contains(x)
+                            || ix.ds_title[di].contains(x)
+                            || ix.ds_desc[di].contains(x)
+                            || dim_titles.contains(x)
+                    })
                 })
                 .map(|(_, w)| w.to_string())
                 .collect();
@@ -838,6 +863,27 @@ pub fn resolve(
         }
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // of the words a candidate leaves unexplained, keep those that title a rival among the
+    // best five ("core" answered from the headline CPI while core CPI is a close second)
+    let mut rivals: Vec<usize> = Vec::new();
+    for c in &out {
+        if rivals.len() == 5 {
+            break;
+        }
+        if !rivals.contains(&c.dataset) {
+            rivals.push(c.dataset);
+        }
+    }
+    for c in out.iter_mut().take(5) {
+        c.others_words.retain(|w| {
+            rivals
+                .iter()
+                .any(|&o| o != c.dataset && ix.ds_title[o].contains(w.as_str()))
+        });
+    }
+    for c in out.iter_mut().skip(5) {
+        c.others_words.clear();
+    }
     Resolution {
         candidates: out,
         unknown,
@@ -1135,13 +1181,14 @@ mod acronym_tests {
     #[test]
     fn acronyms_are_read_from_the_catalogue() {
         let a = acronyms(&[
-            "Index (sa)",
-            "[Float] Quantity of output expressed as a seasonally adjusted index",
-            "CPI (Consumer Price Index)",
-            "Inflation (YoY)",
-            "Year-on-year inflation, i.e. the percentage change",
-            "Goods and services",
+            "Index (sa) | [Float] Quantity of output expressed as a seasonally adjusted index",
+            "CPI (Consumer Price Index) | ",
+            "Inflation (YoY) | Year-on-year inflation, i.e. the percentage change",
+            "Goods and services | Religion Muslim",
+            "Income (RM) | Gross income",
         ]);
+        // only beside the acronym
+        assert!(!a.contains_key("rm"));
         assert_eq!(a.get("sa").map(Vec::as_slice), Some(&["seasonally".to_string(), "adjusted".to_string()][..]));
         assert_eq!(a["cpi"], vec!["consumer", "price", "index"]);
         assert_eq!(a["yoy"], vec!["year", "year"]);

@@ -48,21 +48,30 @@ check "readyz reports the replica (in recovery)" $? "$ready"
 
 same=0
 n=0
-while IFS=, read -r question _; do
-  [ "$question" = question ] && continue
+while IFS= read -r question; do
   n=$((n + 1))
   body=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$question")
   via=$(curl -s -XPOST "$URL/predict" -H 'X-API-Key: replica-test' -H 'Content-Type: application/json' -d "$body" |
     python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["prediction"], sort_keys=True))' 2>/dev/null)
   direct=$(printf '%s\n' "SELECT dosm_rag.rag_answer(:'q', 3)::text;" | psql "$PRIMARY" -X -At -v q="$question" |
     python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))' 2>/dev/null)
-  # both must be real answers (with citations), and identical
+  # both must be answers with citations (an abstention cites what the data has), and identical
   if [ -n "$via" ] && [ "$via" = "$direct" ] && grep -q '"citations": \[{' <<<"$via"; then
     same=$((same + 1))
   elif [ -z "${first_diff:-}" ]; then
     first_diff="$question: via proxy: ${via:-(none)} / primary: ${direct:-(none)}"
   fi
-done < <(head -n 21 "$ROOT/tests/eval/questions.csv")
+done <<'QUESTIONS'
+What was the unemployment rate in Sabah in Q3 2025?
+population of Selangor in 2026
+Berapakah penduduk Selangor pada 2026?
+How big was the labour force in January 2010?
+Gini coefficient of household income in 1970
+live births in Johor in 2000
+What was the unemployment rate in March 2010?
+real GDP growth in Q1 2026
+Who won the 2022 FIFA World Cup?
+QUESTIONS
 served=$(psql "$REPLICA" -X -At -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dosm-rag-proxy'")
 [ "$same" -eq "$n" ] && [ "$served" -ge 1 ]
 check "/predict via the standby answers exactly like the primary ($same/$n identical; proxy connections on the standby: $served)" $? "${first_diff:-}"

@@ -137,13 +137,13 @@ rows_of() { q -c "SELECT count(*) FROM dosm_rag.embeddings WHERE source = '$1'";
 
 # a small made-up table beside a MANIFEST.csv (test data, not DOSM figures)
 mkdir -p "$WORK/lfs"
-printf 'date,state,u_rate\n2025-07-01,Sabah,5.1\n2025-07-01,Johor,3.0\n2025-04-01,Sabah,5.2\n2025-04-01,Johor,3.1\n' >"$WORK/lfs/lfs_qtr_state.csv"
-printf 'file,title,source_url,licence\nlfs_qtr_state.csv,Quarterly Labour Force Statistics by State,https://example.org/lfs,test\n' >"$WORK/lfs/MANIFEST.csv"
-out=$("$ING" --quiet --input "$WORK/lfs/lfs_qtr_state.csv" --metadata-dir "$WORK/meta" 2>&1)
-grep -q "lfs_qtr_state: 4 rows" <<<"$out" && [ "$(rows_of lfs_qtr_state)" = 4 ] &&
-  grep -q '"title": "Quarterly Labour Force Statistics by State"' "$WORK/meta/lfs_qtr_state.json"
+printf 'date,state,u_rate\n2025-07-01,Sabah,5.1\n2025-07-01,Johor,3.0\n2025-04-01,Sabah,5.2\n2025-04-01,Johor,3.1\n' >"$WORK/lfs/lfs_test_qtr.csv"
+printf 'file,title,source_url,licence\nlfs_test_qtr.csv,Quarterly Labour Force Statistics by State,https://example.org/lfs,test\n' >"$WORK/lfs/MANIFEST.csv"
+out=$("$ING" --quiet --input "$WORK/lfs/lfs_test_qtr.csv" --metadata-dir "$WORK/meta" 2>&1)
+grep -q "lfs_test_qtr: 4 rows" <<<"$out" && [ "$(rows_of lfs_test_qtr)" = 4 ] &&
+  grep -q '"title": "Quarterly Labour Force Statistics by State"' "$WORK/meta/lfs_test_qtr.json"
 check "ingest a CSV; title and URL from MANIFEST.csv; --metadata-dir summary" $? "$out"
-out=$(INPUT_DATASET="$WORK/lfs/lfs_qtr_state.csv" "$ING" --quiet 2>&1)
+out=$(INPUT_DATASET="$WORK/lfs/lfs_test_qtr.csv" "$ING" --quiet 2>&1)
 grep -q "0 inserted, 0 updated, 4 unchanged, 0 deleted" <<<"$out"
 check "re-ingesting an unchanged file embeds nothing (INPUT_DATASET as input)" $? "$out"
 
@@ -168,10 +168,10 @@ grep -q "1 updated" <<<"$out" && grep -q "^VACUUM dosm_rag.embeddings" <<<"$out"
 check "a replaced row is followed by VACUUM (vacuum_count $v1 -> $v2)" $? "$out"
 
 printf 'a,b\n1,2\n3,4,5\n' >"$WORK/bad.csv"
-before=$(rows_of lfs_qtr_state)
-out=$("$ING" --quiet --input "$WORK/bad.csv" --source lfs_qtr_state 2>&1)
+before=$(rows_of lfs_test_qtr)
+out=$("$ING" --quiet --input "$WORK/bad.csv" --source lfs_test_qtr 2>&1)
 rc=$?
-[ $rc -ne 0 ] && grep -q "error: .*line 3 has 3 fields, the header has 2" <<<"$out" && [ "$(rows_of lfs_qtr_state)" = "$before" ]
+[ $rc -ne 0 ] && grep -q "error: .*line 3 has 3 fields, the header has 2" <<<"$out" && [ "$(rows_of lfs_test_qtr)" = "$before" ]
 check "a ragged file is refused with the line number and changes nothing" $? "$out"
 printf 'a,b\n1,2\n3,4,,\n' >"$WORK/trailing.csv"
 out=$("$ING" --quiet --input "$WORK/trailing.csv" 2>&1)
@@ -197,9 +197,12 @@ printf '\xff\xfe,b\n1,2\n' >"$WORK/latin.csv"
 out=$("$ING" --quiet --input "$WORK/latin.csv" 2>&1)
 [ $? -ne 0 ] && grep -q "error:" <<<"$out"
 check "a file that is not UTF-8 is a clear error" $? "$out"
-out=$(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x" "$ING" --quiet --input "$WORK/lfs/lfs_qtr_state.csv" 2>&1)
+out=$(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x" "$ING" --quiet --input "$WORK/lfs/lfs_test_qtr.csv" 2>&1)
 [ $? -ne 0 ] && grep -q "cannot connect" <<<"$out"
 check "an unreachable database is a clear error" $? "$out"
+
+# the made-up tables go: later suites ask about the samples
+q -c "DELETE FROM dosm_rag.sources WHERE name IN ('lfs_test_qtr', 'quirky ''src''', 'trailing', 'cpi_x', 'latin')" >/dev/null
 
 # The server survived all of the above.
 LOG="${DOSM_RAG_PGDATA:-$ROOT/.pgdata}/server.log"
