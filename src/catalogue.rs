@@ -425,9 +425,12 @@ pub struct Snapshot {
     pub index: Index,
 }
 
+/// The snapshot with the catalogue generation and role it was read at.
+type Cached = (i64, String, Rc<Snapshot>);
+
 thread_local! {
     // (generation, role) → snapshot. A role sees only its tenants' datasets (row-level security).
-    static SNAPSHOT: ManuallyDrop<RefCell<Option<(i64, String, Rc<Snapshot>)>>> =
+    static SNAPSHOT: ManuallyDrop<RefCell<Option<Cached>>> =
         const { ManuallyDrop::new(RefCell::new(None)) };
 }
 

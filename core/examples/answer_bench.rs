@@ -2,7 +2,7 @@
 //! question over 67 CPI-like candidates, the number `rag_answer` fetches for a typical question
 //! at 100 000 rows. No database, no model: `cargo run --release -p dosm_rag_core --example
 //! answer_bench`.
-use dosm_rag_core::rag::{self, Candidate};
+use dosm_rag_core::rank::{self as rag, Candidate};
 use serde_json::{json, Map, Value};
 use std::time::Instant;
 

@@ -411,8 +411,8 @@ pub fn parse(text: &str) -> Question {
                     if near_quarter {
                         found = Some(Period::Quarter(y, *q));
                         used.insert(j);
-                        for k in lo..hi {
-                            if matches!(toks[k].as_str(), "quarter" | "suku" | "sukuan" | "tahun") {
+                        for (k, t) in toks.iter().enumerate().take(hi).skip(lo) {
+                            if matches!(t.as_str(), "quarter" | "suku" | "sukuan" | "tahun") {
                                 used.insert(k);
                             }
                         }
@@ -427,8 +427,8 @@ pub fn parse(text: &str) -> Question {
     let mut grow = true;
     while grow {
         grow = false;
-        for i in 0..n {
-            if used.contains(&i) || !PERIOD_WORDS.contains(&toks[i].as_str()) {
+        for (i, t) in toks.iter().enumerate() {
+            if used.contains(&i) || !PERIOD_WORDS.contains(&t.as_str()) {
                 continue;
             }
             // "for the month of May 2023": "of" and "the" bridge "month" to the period

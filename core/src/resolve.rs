@@ -150,7 +150,8 @@ fn acronyms(texts: &[&str]) -> HashMap<String, Vec<String>> {
         for part in t.split('(').skip(1) {
             if let Some(inner) = part.split(')').next() {
                 let inner = inner.trim();
-                if (2..=5).contains(&inner.len()) && inner.chars().all(|c| c.is_ascii_alphabetic()) {
+                if (2..=5).contains(&inner.len()) && inner.chars().all(|c| c.is_ascii_alphabetic())
+                {
                     candidates.insert(inner.to_lowercase());
                 }
             }
@@ -167,7 +168,7 @@ fn acronyms(texts: &[&str]) -> HashMap<String, Vec<String>> {
                 let initials: String = win.iter().filter_map(|w| w.chars().next()).collect();
                 let edges_ok = !crate::question::is_stop_word(&win[0])
                     && !crate::question::is_stop_word(&win[n - 1]);
-                if initials != a || !edges_ok || win.iter().any(|w| *w == a) {
+                if initials != a || !edges_ok || win.contains(&a) {
                     continue;
                 }
                 let words: Vec<String> = win
@@ -223,7 +224,11 @@ impl Index {
         // acronyms: spelt out in the catalogue (one text per thing and language: a title with
         // its description), or shipped as multi-word synonyms
         let pair = |a: &Option<String>, b: &Option<String>| {
-            format!("{} | {}", a.as_deref().unwrap_or(""), b.as_deref().unwrap_or(""))
+            format!(
+                "{} | {}",
+                a.as_deref().unwrap_or(""),
+                b.as_deref().unwrap_or("")
+            )
         };
         let mut texts: Vec<String> = Vec::new();
         for d in &cat.datasets {
@@ -483,9 +488,7 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
         // "Bandar Baharu")
         let unknown_next = [i.wrapping_sub(1), i + 1].iter().any(|&j| {
             toks.get(j).is_some_and(|w| {
-                !crate::question::is_stop_word(w)
-                    && w.parse::<f64>().is_err()
-                    && !ix.vocab.knows(w)
+                !crate::question::is_stop_word(w) && w.parse::<f64>().is_err() && !ix.vocab.knows(w)
             })
         });
         if unknown_next {
@@ -751,7 +754,10 @@ pub fn resolve(
                 let ws = expand(w);
                 let e = if ws.iter().any(|x| title.contains(x)) {
                     1.0
-                } else if ws.iter().any(|x| ix.ds_title[di].contains(x) || dim_titles.contains(x)) {
+                } else if ws
+                    .iter()
+                    .any(|x| ix.ds_title[di].contains(x) || dim_titles.contains(x))
+                {
                     0.8
                 } else if ws.iter().any(|x| desc.contains(x)) {
                     0.7
@@ -1189,7 +1195,10 @@ mod acronym_tests {
         ]);
         // only beside the acronym
         assert!(!a.contains_key("rm"));
-        assert_eq!(a.get("sa").map(Vec::as_slice), Some(&["seasonally".to_string(), "adjusted".to_string()][..]));
+        assert_eq!(
+            a.get("sa").map(Vec::as_slice),
+            Some(&["seasonally".to_string(), "adjusted".to_string()][..])
+        );
         assert_eq!(a["cpi"], vec!["consumer", "price", "index"]);
         assert_eq!(a["yoy"], vec!["year", "year"]);
     }

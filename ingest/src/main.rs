@@ -200,10 +200,16 @@ fn manifest_entry(input: &Path) -> Result<Option<Manifest>> {
 }
 
 /// Read and validate the whole file: a header of unique, non-empty names and rows of equal length.
-fn read_csv(
-    path: &Path,
-    drop_unnamed: bool,
-) -> Result<(Vec<String>, Vec<csv::StringRecord>, String, Vec<u64>)> {
+/// A file read in full: header, rows, the file's sha256, and the lines whose unnamed trailing
+/// fields were dropped.
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+    sha: String,
+    dropped_lines: Vec<u64>,
+}
+
+fn read_csv(path: &Path, drop_unnamed: bool) -> Result<Table> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let sha = format!("{:x}", Sha256::digest(&bytes));
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes); // UTF-8 BOM
@@ -264,7 +270,12 @@ fn read_csv(
         }
         rows.push(rec);
     }
-    Ok((headers, rows, sha, dropped_lines))
+    Ok(Table {
+        headers,
+        rows,
+        sha,
+        dropped_lines,
+    })
 }
 
 /// `"name"` with embedded quotes doubled: PostgreSQL's identifier quoting. Hand-written because
@@ -373,7 +384,12 @@ fn run(args: Args) -> Result<serde_json::Value> {
         .licence
         .clone()
         .or_else(|| manifest.as_ref().and_then(|m| m.licence.clone()));
-    let (headers, mut rows, sha, dropped_lines) = read_csv(&args.input, args.drop_unnamed_columns)?;
+    let Table {
+        headers,
+        mut rows,
+        sha,
+        dropped_lines,
+    } = read_csv(&args.input, args.drop_unnamed_columns)?;
     if !dropped_lines.is_empty() {
         eprintln!(
             "warning: {}: values beyond the named columns were dropped on {} lines (first: {})",

@@ -160,7 +160,10 @@ fn predict_keeps_the_old_contract() {
     assert!(pred["answer"].as_str().unwrap().contains("5.7"), "{body}");
     assert_eq!(pred["value"], 5.7, "{body}");
     assert_eq!(pred["period"], "2025-Q3", "{body}");
-    assert!(pred["sql"].as_str().unwrap().contains("dosm_rag.facts"), "{body}");
+    assert!(
+        pred["sql"].as_str().unwrap().contains("dosm_rag.facts"),
+        "{body}"
+    );
     assert!(!pred["citations"].as_array().unwrap().is_empty());
     for key in ["source", "snippet", "page_or_row"] {
         assert!(
