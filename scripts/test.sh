@@ -101,6 +101,7 @@ suite "TLS and passwords" bash tests/client/tls.sh
 suite "bounded load through the proxy" bash tests/client/load.sh
 suite "proxy fuzzing against its OpenAPI spec (schemathesis)" bash tests/client/proxy_fuzz.sh
 scripts/db.sh stop
+suite "pgvector 0.8.0 -> pinned: scripts/run.sh on an old cluster, answers unchanged" bash tests/client/pgvector_upgrade.sh
 
 echo
 echo "suites: $passed passed, $failed failed"

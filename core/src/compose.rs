@@ -549,7 +549,12 @@ pub fn compose(
             value_label(d, &f.column, &f.value, lang)
         ));
     }
-    let title = title_words(m, lang);
+    let mut title = title_words(m, lang);
+    let mut named = named;
+    // a table of indicators ("indicator, area, value"): the named indicator is the subject
+    if ["value", "nilai", "amount", "jumlah"].contains(&title.as_str()) && !named.is_empty() {
+        title = named.remove(0);
+    }
     let amount = with_unit(&number_words(raw, v), unit.as_deref());
     let latest = matches!(c.period, PeriodPick::Latest);
     a.answer = Some(match lang {
