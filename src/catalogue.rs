@@ -76,12 +76,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 const VALUES_SQL: &str = "
 INSERT INTO dosm_rag.dimension_values (source, column_name, value, label_en, label_ms, rows)
-SELECT $1, k.key, k.value, $3::jsonb OPERATOR(pg_catalog.->>) k.value,
-       $4::jsonb OPERATOR(pg_catalog.->>) k.value, pg_catalog.count(*)
-  FROM dosm_rag.embeddings e, pg_catalog.jsonb_each_text(e.metadata) AS k(key, value)
+SELECT $1, k.key, k.value,
+       coalesce($3::jsonb OPERATOR(pg_catalog.->>) k.value, $3::jsonb OPERATOR(pg_catalog.->>) n.code),
+       coalesce($4::jsonb OPERATOR(pg_catalog.->>) k.value, $4::jsonb OPERATOR(pg_catalog.->>) n.code),
+       pg_catalog.count(*)
+  FROM dosm_rag.embeddings e, pg_catalog.jsonb_each_text(e.metadata) AS k(key, value),
+       -- a code written "4" where the translations say "04"
+       LATERAL (SELECT CASE WHEN k.value OPERATOR(pg_catalog.~) '^[0-9]$'
+                            THEN '0' OPERATOR(pg_catalog.||) k.value END AS code) n
  WHERE e.source OPERATOR(pg_catalog.=) $1 AND k.key OPERATOR(pg_catalog.=) ANY ($2::text[])
    AND k.value IS NOT NULL AND k.value OPERATOR(pg_catalog.<>) ''
- GROUP BY k.key, k.value";
+ GROUP BY k.key, k.value, n.code";
 
 const FACTS_SQL: &str = "
 INSERT INTO dosm_rag.facts (source, row_ref, dims, period)

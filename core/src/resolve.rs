@@ -836,7 +836,13 @@ pub fn resolve(
                 }
                 _ => 0.0,
             };
-            let score = 3.0 * coverage - 0.1 * stale + 0.7 * spec + 0.35 * (named.len().min(3) as f64)
+            // the dataset's own title words the question does not have: "Core CPI by Group"
+            // after "CPI by Group" when the question says no "core"
+            let ds_unmatched = ix.ds_title[di]
+                .iter()
+                .filter(|t| !toks.iter().any(|w| expand(w).contains(t)))
+                .count();
+            let score = 3.0 * coverage - 0.04 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
                 - 1.5 * foreign.len() as f64
                 - 1.5 * open.len() as f64
                 - 0.15 * unmatched as f64
