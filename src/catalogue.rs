@@ -81,7 +81,7 @@ SELECT $1, k.key, k.value,
        coalesce($4::jsonb OPERATOR(pg_catalog.->>) k.value, $4::jsonb OPERATOR(pg_catalog.->>) n.code),
        pg_catalog.count(*)
   FROM dosm_rag.embeddings e, pg_catalog.jsonb_each_text(e.metadata) AS k(key, value),
-       -- a code written "4" where the translations say "04"
+       -- a code written 4 where the translations say 04
        LATERAL (SELECT CASE WHEN k.value OPERATOR(pg_catalog.~) '^[0-9]$'
                             THEN '0' OPERATOR(pg_catalog.||) k.value END AS code) n
  WHERE e.source OPERATOR(pg_catalog.=) $1 AND k.key OPERATOR(pg_catalog.=) ANY ($2::text[])
