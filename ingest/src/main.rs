@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// CSV file with a header row.
+    /// CSV file with a header row (.csv, or .csv.gz).
     #[arg(long, env = "INPUT_DATASET")]
     input: PathBuf,
     /// Source name (unique per dataset). Default: the file name without extension.
@@ -210,8 +210,17 @@ struct Table {
 }
 
 fn read_csv(path: &Path, drop_unnamed: bool) -> Result<Table> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let sha = format!("{:x}", Sha256::digest(&bytes));
+    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let sha = format!("{:x}", Sha256::digest(&raw));
+    // OpenDOSM also serves .csv.gz
+    let bytes = if path.extension().is_some_and(|e| e == "gz") {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out)
+            .with_context(|| format!("{}: not a valid gzip file", path.display()))?;
+        out
+    } else {
+        raw
+    };
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes); // UTF-8 BOM
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -364,10 +373,13 @@ fn run(args: Args) -> Result<serde_json::Value> {
     let started = Instant::now();
     let source = match &args.source {
         Some(s) => s.clone(),
+        // the name before its first dot: "cpi_2d.csv.gz" is cpi_2d
         None => args
             .input
-            .file_stem()
+            .file_name()
             .and_then(|s| s.to_str())
+            .and_then(|s| s.split('.').next())
+            .filter(|s| !s.is_empty())
             .context("cannot derive a source name from the file name; pass --source")?
             .to_string(),
     };

@@ -201,8 +201,13 @@ out=$(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x" "$ING" --quiet --input "$
 [ $? -ne 0 ] && grep -q "cannot connect" <<<"$out"
 check "an unreachable database is a clear error" $? "$out"
 
+gzip -c "$WORK/trailing.csv" >"$WORK/gz_table.csv.gz"
+out=$("$ING" --quiet --input "$WORK/gz_table.csv.gz" 2>&1)
+[ $? -eq 0 ] && [ "$(rows_of gz_table)" = 2 ]
+check "a .csv.gz file is read (source name gz_table)" $? "$out"
+
 # the made-up tables go: later suites ask about the samples
-q -c "DELETE FROM dosm_rag.sources WHERE name IN ('lfs_test_qtr', 'quirky ''src''', 'trailing', 'cpi_x', 'latin')" >/dev/null
+q -c "DELETE FROM dosm_rag.sources WHERE name IN ('lfs_test_qtr', 'quirky ''src''', 'trailing', 'cpi_x', 'latin', 'gz_table')" >/dev/null
 
 # The server survived all of the above.
 LOG="${DOSM_RAG_PGDATA:-$ROOT/.pgdata}/server.log"
