@@ -89,6 +89,7 @@ rm -rf "$DOSM_RAG_PGDATA"
 scripts/db.sh start
 suite "sql golden tests (pg_regress)" regress
 step "ingest the samples into the test cluster (the client, proxy and replica tests ask about them)"
+psql "$(scripts/db.sh url)" -Xq -c "CREATE EXTENSION IF NOT EXISTS dosm_rag CASCADE"
 DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh
 suite "client tests" client
 suite "reliability: cancellation, threads and signals, preload, parallel query, churn, hostile objects" \
