@@ -40,7 +40,8 @@ pub struct Question {
     pub lang: Lang,
 }
 
-const MONTHS: &[(&str, u32)] = &[
+/// Month names and abbreviations, English and Malay.
+pub const MONTHS: &[(&str, u32)] = &[
     ("january", 1),
     ("jan", 1),
     ("januari", 1),

@@ -79,35 +79,7 @@ pub struct Query {
     pub terms: BTreeSet<String>,
 }
 
-const MONTHS: [(&str, u32); 27] = [
-    ("january", 1),
-    ("jan", 1),
-    ("januari", 1),
-    ("february", 2),
-    ("feb", 2),
-    ("februari", 2),
-    ("march", 3),
-    ("mac", 3),
-    ("april", 4),
-    ("may", 5),
-    ("mei", 5),
-    ("june", 6),
-    ("jun", 6),
-    ("july", 7),
-    ("julai", 7),
-    ("august", 8),
-    ("ogos", 8),
-    ("september", 9),
-    ("sept", 9),
-    ("october", 10),
-    ("oktober", 10),
-    ("november", 11),
-    ("nov", 11),
-    ("december", 12),
-    ("disember", 12),
-    ("dec", 12),
-    ("sep", 9),
-];
+use crate::question::MONTHS;
 
 const STOP_WORDS: &[&str] = &[
     "a",

@@ -965,6 +965,32 @@ pub(crate) mod tests {
         }
     }
 
+    fn dataset(
+        source: &str,
+        titles: [&str; 2],
+        description_en: Option<String>,
+        frequency: Frequency,
+        columns: Vec<Column>,
+        periods: Vec<String>,
+    ) -> Dataset {
+        Dataset {
+            source: source.into(),
+            title_en: Some(titles[0].into()),
+            title_ms: Some(titles[1].into()),
+            description_en,
+            description_ms: None,
+            frequency,
+            data_as_of: None,
+            next_update: None,
+            source_url: None,
+            licence: None,
+            inferred: false,
+            columns,
+            periods,
+            embedding: None,
+        }
+    }
+
     /// A small catalogue shaped like DOSM's: state population, district population, national
     /// labour force (annual), monthly CPI by division.
     pub(crate) fn catalogue() -> Catalogue {
@@ -987,19 +1013,12 @@ pub(crate) mod tests {
         let years = |a: i32, b: i32| (a..=b).map(|y| format!("{y}-01-01")).collect::<Vec<_>>();
         Catalogue {
             datasets: vec![
-                Dataset {
-                    source: "population_state".into(),
-                    title_en: Some("Population Table: States".into()),
-                    title_ms: Some("Jadual Penduduk: Negeri".into()),
-                    description_en: None,
-                    description_ms: None,
-                    frequency: Frequency::Annual,
-                    data_as_of: None,
-                    next_update: None,
-                    source_url: None,
-                    licence: None,
-                    inferred: false,
-                    columns: vec![
+                dataset(
+                    "population_state",
+                    ["Population Table: States", "Jadual Penduduk: Negeri"],
+                    None,
+                    Frequency::Annual,
+                    vec![
                         penang.clone(),
                         period(),
                         sex.clone(),
@@ -1010,22 +1029,17 @@ pub(crate) mod tests {
                             Some("thousand"),
                         ),
                     ],
-                    periods: years(1970, 2024),
-                    embedding: None,
-                },
-                Dataset {
-                    source: "population_district".into(),
-                    title_en: Some("Population Table: Administrative Districts".into()),
-                    title_ms: Some("Jadual Penduduk: Daerah Pentadbiran".into()),
-                    description_en: None,
-                    description_ms: None,
-                    frequency: Frequency::Annual,
-                    data_as_of: None,
-                    next_update: None,
-                    source_url: None,
-                    licence: None,
-                    inferred: false,
-                    columns: vec![
+                    years(1970, 2024),
+                ),
+                dataset(
+                    "population_district",
+                    [
+                        "Population Table: Administrative Districts",
+                        "Jadual Penduduk: Daerah Pentadbiran",
+                    ],
+                    None,
+                    Frequency::Annual,
+                    vec![
                         {
                             let mut s = penang;
                             s.determined_by = vec!["district".into()];
@@ -1045,22 +1059,17 @@ pub(crate) mod tests {
                             Some("thousand"),
                         ),
                     ],
-                    periods: years(2020, 2024),
-                    embedding: None,
-                },
-                Dataset {
-                    source: "lfs_year".into(),
-                    title_en: Some("Annual Principal Labour Force Statistics".into()),
-                    title_ms: Some("Statistik Tenaga Buruh Tahunan Utama".into()),
-                    description_en: None,
-                    description_ms: None,
-                    frequency: Frequency::Annual,
-                    data_as_of: None,
-                    next_update: None,
-                    source_url: None,
-                    licence: None,
-                    inferred: false,
-                    columns: vec![
+                    years(2020, 2024),
+                ),
+                dataset(
+                    "lfs_year",
+                    [
+                        "Annual Principal Labour Force Statistics",
+                        "Statistik Tenaga Buruh Tahunan Utama",
+                    ],
+                    None,
+                    Frequency::Annual,
+                    vec![
                         period(),
                         measure("lf", "Labour Force Size", "Saiz Tenaga Buruh", None),
                         measure(
@@ -1076,9 +1085,8 @@ pub(crate) mod tests {
                             Some("%"),
                         ),
                     ],
-                    periods: years(1982, 2023),
-                    embedding: None,
-                },
+                    years(1982, 2023),
+                ),
                 Dataset {
                     source: "cpi_2d".into(),
                     title_en: Some("Monthly CPI by Division (2-digit)".into()),
