@@ -207,6 +207,7 @@ BEGIN ATOMIC
                       FROM dosm_rag.columns c WHERE c.source = d.source), '[]'::jsonb))
                 ORDER BY d.source)
               FROM dosm_rag.datasets d JOIN dosm_rag.sources s ON s.name = d.source), '[]'::jsonb),
+        'defaults', coalesce((SELECT pg_catalog.jsonb_agg(dv.value ORDER BY dv.value) FROM dosm_rag.default_values dv), '[]'::jsonb),
         'synonyms', coalesce((
             SELECT pg_catalog.jsonb_object_agg(g.word, g.means)
               FROM (SELECT y.word, pg_catalog.jsonb_agg(y.means ORDER BY y.means) AS means

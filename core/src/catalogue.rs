@@ -472,6 +472,10 @@ pub struct Catalogue {
     /// Word → words it also means (shipped synonyms, e.g. "jobless" → "unemployment").
     #[serde(default)]
     pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Values that mean "not broken down" (dosm_rag.default_values): also the name of a wide
+    /// table's aggregate column ("overall").
+    #[serde(default)]
+    pub defaults: Vec<String>,
 }
 
 /// Stemmed content tokens of a text.

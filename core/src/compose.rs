@@ -303,10 +303,36 @@ pub fn compose(
     threshold: f64,
 ) -> Answer {
     let lang = q.lang;
-    let Some(top) = executed.first() else {
+    let Some(first) = executed.first() else {
         let mut a = fail(NO_MATCH, 0.0, None);
         a.lang = Some(lang);
         return a;
+    };
+    // no period named: of the best candidates that fit as well, the one with the newest data
+    // (an annual table that stopped in 2019 beside one that goes on to 2022)
+    let newest = |e: &Executed<'_>| {
+        let f = frequency(&cat.datasets[e.candidate.dataset]);
+        e.rows
+            .first()
+            .and_then(|r| r.period.as_deref())
+            .and_then(|p| period_of(p, f))
+    };
+    let top = if matches!(first.candidate.period, PeriodPick::Latest) {
+        executed
+            .iter()
+            .filter(|e| {
+                e.candidate.score >= first.candidate.score - 0.3
+                    && e.candidate.others_words.is_empty()
+                    && !e.rows.is_empty()
+            })
+            .max_by(|a, b| {
+                let (pa, pb) = (newest(a).map(|p| p.year()), newest(b).map(|p| p.year()));
+                pa.cmp(&pb)
+                    .then(b.candidate.score.total_cmp(&a.candidate.score).reverse())
+            })
+            .unwrap_or(first)
+    } else {
+        first
     };
     let c = top.candidate;
     let d = &cat.datasets[c.dataset];
@@ -483,10 +509,28 @@ pub fn compose(
         a.answer = Some(format!("The cell holds \"{raw}\", not a number."));
         return a;
     };
-    // the runners-up: a close candidate of another dataset that gives another number
-    for other in executed.iter().skip(1) {
+    // the runners-up: a close candidate of another dataset that gives another number for the
+    // same period (one that leaves a word of another table's title unexplained, when this one
+    // does not, is no rival: "core" CPI is not the headline CPI)
+    let this_period = row.period.as_deref().and_then(|p| period_of(p, freq));
+    for other in executed.iter() {
         let oc = other.candidate;
-        if oc.score < c.score - 0.6 || oc.dataset == c.dataset && oc.measure == c.measure {
+        if std::ptr::eq(oc, c)
+            || oc.score < c.score - 0.6
+            || oc.dataset == c.dataset && oc.measure == c.measure
+        {
+            continue;
+        }
+        if !oc.others_words.is_empty() && c.others_words.is_empty() {
+            continue;
+        }
+        let od_freq = frequency(&cat.datasets[oc.dataset]);
+        let other_period = other
+            .rows
+            .first()
+            .and_then(|r| r.period.as_deref())
+            .and_then(|p| period_of(p, od_freq));
+        if other_period != this_period {
             continue;
         }
         let od = &cat.datasets[oc.dataset];

@@ -842,7 +842,14 @@ pub fn resolve(
                 .iter()
                 .filter(|t| !toks.iter().any(|w| expand(w).contains(t)))
                 .count();
-            let score = 3.0 * coverage - 0.04 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
+            // a wide table's aggregate column ("overall") when the question names no category
+            let aggregate = cat.defaults.iter().any(|v| {
+                m.name.eq_ignore_ascii_case(v)
+                    || m.title_en
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case(v))
+            });
+            let score = 3.0 * coverage + if aggregate { 0.25 } else { 0.0 } - 0.04 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
                 - 1.5 * foreign.len() as f64
                 - 1.5 * open.len() as f64
                 - 0.15 * unmatched as f64
@@ -1121,6 +1128,7 @@ pub(crate) mod tests {
                 },
             ],
             synonyms: [("people".to_string(), vec!["population".to_string()])].into(),
+            defaults: vec!["overall".into(), "both".into()],
         }
     }
 
