@@ -23,12 +23,14 @@ pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
     if let Some(best) = res.candidates.first() {
         chosen.push(best);
         for c in res.candidates.iter().skip(1) {
-            if c.score < best.score - RUNNER_UP_MARGIN || chosen.len() >= 3 {
+            if c.score < best.score - RUNNER_UP_MARGIN || chosen.len() >= 4 {
                 break;
             }
+            // another table or measure, or another reading of the same words (a value named
+            // in two columns)
             if chosen
                 .iter()
-                .all(|x| x.dataset != c.dataset || x.measure != c.measure)
+                .all(|x| x.dataset != c.dataset || x.measure != c.measure || x.filters != c.filters)
             {
                 chosen.push(c);
             }

@@ -317,6 +317,20 @@ pub fn compose(
             .and_then(|r| r.period.as_deref())
             .and_then(|p| period_of(p, f))
     };
+    // another reading of the same words (a value named in two columns) when this one finds no row
+    let first = if first.rows.is_empty() {
+        executed
+            .iter()
+            .find(|e| {
+                e.candidate.dataset == first.candidate.dataset
+                    && e.candidate.measure == first.candidate.measure
+                    && e.candidate.score >= first.candidate.score - 0.1
+                    && !e.rows.is_empty()
+            })
+            .unwrap_or(first)
+    } else {
+        first
+    };
     let top = if matches!(first.candidate.period, PeriodPick::Latest) {
         executed
             .iter()

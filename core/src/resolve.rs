@@ -646,6 +646,8 @@ pub fn resolve(
         let mut used = BTreeSet::new();
         let mut spans: Vec<Vec<usize>> = Vec::new();
         let mut named: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+        let mut mentions_cols: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut twins: Vec<(usize, usize)> = Vec::new();
         for m in mine {
             let overlaps = m.positions.iter().any(|j| used.contains(j));
             // the same words may name the same value through two labels, or the same name in
@@ -655,6 +657,17 @@ pub fn resolve(
             if overlaps && !same && !twin {
                 continue;
             }
+            if twin && overlaps {
+                if let Some(other) = named.iter().find_map(|(c, _)| {
+                    mentions_cols
+                        .iter()
+                        .find(|(col, pos)| col == c && *pos == m.positions)
+                        .map(|_| *c)
+                }) {
+                    twins.push((other, m.column));
+                }
+            }
+            mentions_cols.push((m.column, m.positions.clone()));
             spans.push(m.positions.clone());
             used.extend(m.positions.iter().copied());
             named.entry(m.column).or_default().insert(m.value);
@@ -666,57 +679,76 @@ pub fn resolve(
                 foreign_spans.insert(m.positions.clone());
             }
         }
-        // filters, open dimensions
-        let mut filters = Vec::new();
-        let mut open = Vec::new();
-        let mut several = Vec::new();
-        let mut implied = Vec::new();
-        for (ci, c) in d.columns.iter().enumerate() {
-            if c.role != Role::Dimension {
-                continue;
+        // filters, open dimensions, for one reading of the named values
+        let dims_for = |named: &BTreeMap<usize, BTreeSet<usize>>| {
+            let mut filters = Vec::new();
+            let mut open = Vec::new();
+            let mut several = Vec::new();
+            let mut implied = Vec::new();
+            for (ci, c) in d.columns.iter().enumerate() {
+                if c.role != Role::Dimension {
+                    continue;
+                }
+                match named.get(&ci) {
+                    Some(vs) if vs.len() == 1 => {
+                        let v = *vs.iter().next().expect("one");
+                        filters.push(Filter {
+                            column: c.name.clone(),
+                            value: c.values[v].value.clone(),
+                            how: How::Named,
+                        });
+                    }
+                    Some(vs) => several.push((
+                        c.name.clone(),
+                        vs.iter().map(|&v| c.values[v].value.clone()).collect(),
+                    )),
+                    None => {
+                        if c.values.len() == 1 {
+                            filters.push(Filter {
+                                column: c.name.clone(),
+                                value: c.values[0].value.clone(),
+                                how: How::Default,
+                            });
+                            continue;
+                        }
+                        if c.values.is_empty() {
+                            continue;
+                        }
+                        if let Some(v) = c.values.iter().find(|v| v.is_default) {
+                            filters.push(Filter {
+                                column: c.name.clone(),
+                                value: v.value.clone(),
+                                how: How::Default,
+                            });
+                        } else if c
+                            .determined_by
+                            .iter()
+                            .any(|by| named.keys().any(|&n| d.columns[n].name == *by))
+                        {
+                            // a named dimension determines it (a district, its state)
+                            implied.push(c.name.clone());
+                        } else {
+                            open.push(c.name.clone());
+                        }
+                    }
+                }
             }
-            match named.get(&ci) {
-                Some(vs) if vs.len() == 1 => {
-                    let v = *vs.iter().next().expect("one");
-                    filters.push(Filter {
-                        column: c.name.clone(),
-                        value: c.values[v].value.clone(),
-                        how: How::Named,
-                    });
-                }
-                Some(vs) => several.push((
-                    c.name.clone(),
-                    vs.iter().map(|&v| c.values[v].value.clone()).collect(),
-                )),
-                None => {
-                    if c.values.len() == 1 {
-                        filters.push(Filter {
-                            column: c.name.clone(),
-                            value: c.values[0].value.clone(),
-                            how: How::Default,
-                        });
-                        continue;
-                    }
-                    if c.values.is_empty() {
-                        continue;
-                    }
-                    if let Some(v) = c.values.iter().find(|v| v.is_default) {
-                        filters.push(Filter {
-                            column: c.name.clone(),
-                            value: v.value.clone(),
-                            how: How::Default,
-                        });
-                    } else if c
-                        .determined_by
-                        .iter()
-                        .any(|by| named.keys().any(|&n| d.columns[n].name == *by))
-                    {
-                        // a named dimension determines it (a district, its state)
-                        implied.push(c.name.clone());
-                    } else {
-                        open.push(c.name.clone());
-                    }
-                }
+            (filters, open, several, implied)
+        };
+        // words that name a value in two columns: both (W.P. Putrajaya is a state and a
+        // district), or either one alone (population tables whose age column holds another
+        // column's categories in some years); the plans that find no row drop out
+        let mut readings = vec![named.clone()];
+        let twin_cols: Vec<usize> = named
+            .keys()
+            .copied()
+            .filter(|&c| twins.iter().any(|(a, b)| *a == c || *b == c))
+            .collect();
+        if twin_cols.len() >= 2 {
+            for &keep in &twin_cols {
+                let mut r = named.clone();
+                r.retain(|c, _| *c == keep || !twin_cols.contains(c));
+                readings.push(r);
             }
         }
         // the titles of its dimension columns ("district", "daerah", "sex") are its words too
@@ -731,125 +763,129 @@ pub fn resolve(
         let rest: Vec<&(usize, &str)> = content.iter().filter(|(i, _)| !used.contains(i)).collect();
         let total: f64 = rest.iter().map(|(_, w)| weight(w)).sum();
         let period = pick_period(q, d);
-        for (mi, m) in d.columns.iter().enumerate() {
-            if m.role != Role::Measure {
-                continue;
-            }
-            let title = &ix.col_title[di][mi];
-            let desc = &ix.col_desc[di][mi];
-            // another dataset's value words that this measure's or dataset's titles have are
-            // this dataset's words ("median" of a median-income measure)
-            let foreign: Vec<&Vec<usize>> = foreign_spans
-                .iter()
-                .filter(|span| {
-                    !span.iter().all(|&j| {
-                        expand(&toks[j]).iter().any(|w| {
-                            title.contains(w) || ix.ds_title[di].contains(w) || desc.contains(w)
+        for (ri, reading) in readings.iter().enumerate() {
+            let (filters, open, several, implied) = dims_for(reading);
+            let named = reading;
+            for (mi, m) in d.columns.iter().enumerate() {
+                if m.role != Role::Measure {
+                    continue;
+                }
+                let title = &ix.col_title[di][mi];
+                let desc = &ix.col_desc[di][mi];
+                // another dataset's value words that this measure's or dataset's titles have are
+                // this dataset's words ("median" of a median-income measure)
+                let foreign: Vec<&Vec<usize>> = foreign_spans
+                    .iter()
+                    .filter(|span| {
+                        !span.iter().all(|&j| {
+                            expand(&toks[j]).iter().any(|w| {
+                                title.contains(w) || ix.ds_title[di].contains(w) || desc.contains(w)
+                            })
                         })
                     })
-                })
-                .collect();
-            let mut explained = 0.0;
-            for (_, w) in &rest {
-                let ws = expand(w);
-                let e = if ws.iter().any(|x| title.contains(x)) {
-                    1.0
-                } else if ws
+                    .collect();
+                let mut explained = 0.0;
+                for (_, w) in &rest {
+                    let ws = expand(w);
+                    let e = if ws.iter().any(|x| title.contains(x)) {
+                        1.0
+                    } else if ws
+                        .iter()
+                        .any(|x| ix.ds_title[di].contains(x) || dim_titles.contains(x))
+                    {
+                        0.8
+                    } else if ws.iter().any(|x| desc.contains(x)) {
+                        0.7
+                    } else if ws.iter().any(|x| ix.ds_desc[di].contains(x)) {
+                        0.4
+                    } else if is_number(w) {
+                        0.5
+                    } else {
+                        0.0
+                    };
+                    explained += weight(w) * e;
+                }
+                // words this candidate leaves unexplained (compared with its rivals' titles below)
+                let others_words: Vec<String> = rest
                     .iter()
-                    .any(|x| ix.ds_title[di].contains(x) || dim_titles.contains(x))
-                {
-                    0.8
-                } else if ws.iter().any(|x| desc.contains(x)) {
+                    .filter(|(_, w)| {
+                        !expand(w).iter().any(|x| {
+                            title.contains(x)
+                                || desc.contains(x)
+                                || ix.ds_title[di].contains(x)
+                                || ix.ds_desc[di].contains(x)
+                                || dim_titles.contains(x)
+                        })
+                    })
+                    .map(|(_, w)| w.to_string())
+                    .collect();
+                let coverage = if total > 0.0 {
+                    explained / total
+                } else if !named.is_empty() {
+                    // only value words: "Johor 2020" — the values speak for the dataset
                     0.7
-                } else if ws.iter().any(|x| ix.ds_desc[di].contains(x)) {
-                    0.4
-                } else if is_number(w) {
-                    0.5
                 } else {
                     0.0
                 };
-                explained += weight(w) * e;
-            }
-            // words this candidate leaves unexplained (compared with its rivals' titles below)
-            let others_words: Vec<String> = rest
-                .iter()
-                .filter(|(_, w)| {
-                    !expand(w).iter().any(|x| {
-                        title.contains(x)
-                            || desc.contains(x)
-                            || ix.ds_title[di].contains(x)
-                            || ix.ds_desc[di].contains(x)
-                            || dim_titles.contains(x)
-                    })
-                })
-                .map(|(_, w)| w.to_string())
-                .collect();
-            let coverage = if total > 0.0 {
-                explained / total
-            } else if !named.is_empty() {
-                // only value words: "Johor 2020" — the values speak for the dataset
-                0.7
-            } else {
-                0.0
-            };
-            // share of the measure's own title the question has
-            let mtitle: BTreeSet<&String> = title.iter().collect();
-            let spec = if mtitle.is_empty() {
-                0.0
-            } else {
-                mtitle
+                // share of the measure's own title the question has
+                let mtitle: BTreeSet<&String> = title.iter().collect();
+                let spec = if mtitle.is_empty() {
+                    0.0
+                } else {
+                    mtitle
+                        .iter()
+                        .filter(|t| rest.iter().any(|(_, w)| expand(w).contains(t)))
+                        .count() as f64
+                        / mtitle.len() as f64
+                };
+                // the measure's own title words the question does not have: the plainer measure
+                // wins when the question names no qualifier ("index" over "index (sa)")
+                let unmatched = title
                     .iter()
-                    .filter(|t| rest.iter().any(|(_, w)| expand(w).contains(t)))
-                    .count() as f64
-                    / mtitle.len() as f64
-            };
-            // the measure's own title words the question does not have: the plainer measure
-            // wins when the question names no qualifier ("index" over "index (sa)")
-            let unmatched = title
-                .iter()
-                .filter(|t| !ix.ds_title[di].contains(*t))
-                .filter(|t| !rest.iter().any(|(_, w)| expand(w).contains(t)))
-                .filter(|t| !used.iter().any(|&j| toks[j] == **t))
-                .count();
-            let is_rate = m
-                .unit
-                .as_deref()
-                .is_some_and(|u| u == "%" || u.starts_with("per "))
-                || title
+                    .filter(|t| !ix.ds_title[di].contains(*t))
+                    .filter(|t| !rest.iter().any(|(_, w)| expand(w).contains(t)))
+                    .filter(|t| !used.iter().any(|&j| toks[j] == **t))
+                    .count();
+                let is_rate = m
+                    .unit
+                    .as_deref()
+                    .is_some_and(|u| u == "%" || u.starts_with("per "))
+                    || title
+                        .iter()
+                        .any(|t| ["rate", "ratio", "kadar", "nisbah"].contains(&t.as_str()));
+                let sim = similarity(di, Some(mi))
+                    .or_else(|| similarity(di, None))
+                    .unwrap_or(0.0);
+                let period_pen = match &period {
+                    PeriodPick::Exact(_) | PeriodPick::Latest | PeriodPick::Several(_) => 0.0,
+                    PeriodPick::Unavailable { .. } => 0.8,
+                    PeriodPick::OtherFrequency => 1.0,
+                    PeriodPick::NoPeriods => 1.2,
+                };
+                // no period named: fresher data first (a table that stopped in 2023 after one that
+                // goes on to 2026)
+                let stale = match (&period, d.periods.last(), newest) {
+                    (PeriodPick::Latest, Some(last), Some(newest)) => {
+                        let y =
+                            |s: &str| s.get(0..4).and_then(|x| x.parse::<i32>().ok()).unwrap_or(0);
+                        (y(newest) - y(last)).clamp(0, 5) as f64
+                    }
+                    _ => 0.0,
+                };
+                // the dataset's own title words the question does not have: "Core CPI by Group"
+                // after "CPI by Group" when the question says no "core"
+                let ds_unmatched = ix.ds_title[di]
                     .iter()
-                    .any(|t| ["rate", "ratio", "kadar", "nisbah"].contains(&t.as_str()));
-            let sim = similarity(di, Some(mi))
-                .or_else(|| similarity(di, None))
-                .unwrap_or(0.0);
-            let period_pen = match &period {
-                PeriodPick::Exact(_) | PeriodPick::Latest | PeriodPick::Several(_) => 0.0,
-                PeriodPick::Unavailable { .. } => 0.8,
-                PeriodPick::OtherFrequency => 1.0,
-                PeriodPick::NoPeriods => 1.2,
-            };
-            // no period named: fresher data first (a table that stopped in 2023 after one that
-            // goes on to 2026)
-            let stale = match (&period, d.periods.last(), newest) {
-                (PeriodPick::Latest, Some(last), Some(newest)) => {
-                    let y = |s: &str| s.get(0..4).and_then(|x| x.parse::<i32>().ok()).unwrap_or(0);
-                    (y(newest) - y(last)).clamp(0, 5) as f64
-                }
-                _ => 0.0,
-            };
-            // the dataset's own title words the question does not have: "Core CPI by Group"
-            // after "CPI by Group" when the question says no "core"
-            let ds_unmatched = ix.ds_title[di]
-                .iter()
-                .filter(|t| !toks.iter().any(|w| expand(w).contains(t)))
-                .count();
-            // a wide table's aggregate column ("overall") when the question names no category
-            let aggregate = cat.defaults.iter().any(|v| {
-                m.name.eq_ignore_ascii_case(v)
-                    || m.title_en
-                        .as_deref()
-                        .is_some_and(|t| t.eq_ignore_ascii_case(v))
-            });
-            let score = 3.0 * coverage + if aggregate { 0.25 } else { 0.0 } - 0.04 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
+                    .filter(|t| !toks.iter().any(|w| expand(w).contains(t)))
+                    .count();
+                // a wide table's aggregate column ("overall") when the question names no category
+                let aggregate = cat.defaults.iter().any(|v| {
+                    m.name.eq_ignore_ascii_case(v)
+                        || m.title_en
+                            .as_deref()
+                            .is_some_and(|t| t.eq_ignore_ascii_case(v))
+                });
+                let score = 3.0 * coverage + if aggregate { 0.25 } else { 0.0 } - 0.04 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
                 - 1.5 * foreign.len() as f64
                 - 1.5 * open.len() as f64
                 - 0.15 * unmatched as f64
@@ -857,28 +893,30 @@ pub fn resolve(
                 - period_pen
                 + 0.5 * sim
                 // the publisher lists the main measure first
-                - 0.01 * mi as f64;
-            out.push(Candidate {
-                dataset: di,
-                measure: mi,
-                filters: filters.clone(),
-                open: open.clone(),
-                implied: implied.clone(),
-                several: several.clone(),
-                period: period.clone(),
-                coverage,
-                others_words,
-                foreign: foreign
-                    .iter()
-                    .map(|span| {
-                        span.iter()
-                            .map(|&j| q.tokens[j].as_str())
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .collect(),
-                score,
-            });
+                - 0.01 * mi as f64
+                - 0.02 * ri as f64;
+                out.push(Candidate {
+                    dataset: di,
+                    measure: mi,
+                    filters: filters.clone(),
+                    open: open.clone(),
+                    implied: implied.clone(),
+                    several: several.clone(),
+                    period: period.clone(),
+                    coverage,
+                    others_words,
+                    foreign: foreign
+                        .iter()
+                        .map(|span| {
+                            span.iter()
+                                .map(|&j| q.tokens[j].as_str())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .collect(),
+                    score,
+                });
+            }
         }
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
