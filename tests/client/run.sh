@@ -171,7 +171,7 @@ printf 'a,b\n1,2\n3,4,5\n' >"$WORK/bad.csv"
 before=$(rows_of lfs_test_qtr)
 out=$("$ING" --quiet --input "$WORK/bad.csv" --source lfs_test_qtr 2>&1)
 rc=$?
-[ $rc -ne 0 ] && grep -q "error: .*line 3 has 3 fields, the header has 2" <<<"$out" && [ "$(rows_of lfs_test_qtr)" = "$before" ]
+[ $rc -ne 0 ] && grep -q "error: .*line 3 has values in 1 fields beyond the header.s 2 named columns; nothing was loaded" <<<"$out" && [ "$(rows_of lfs_test_qtr)" = "$before" ]
 check "a ragged file is refused with the line number and changes nothing" $? "$out"
 printf 'a,b\n1,2\n3,4,,\n' >"$WORK/trailing.csv"
 out=$("$ING" --quiet --input "$WORK/trailing.csv" 2>&1)
