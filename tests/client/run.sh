@@ -173,6 +173,10 @@ out=$("$ING" --quiet --input "$WORK/bad.csv" --source lfs_test_qtr 2>&1)
 rc=$?
 [ $rc -ne 0 ] && grep -q "error: .*line 3 has values in 1 fields beyond the header.s 2 named columns; nothing was loaded" <<<"$out" && [ "$(rows_of lfs_test_qtr)" = "$before" ]
 check "a ragged file is refused with the line number and changes nothing" $? "$out"
+printf 'a,b\n1,2\n3\n' >"$WORK/short.csv"
+out=$("$ING" --quiet --input "$WORK/short.csv" --source lfs_test_qtr 2>&1)
+[ $? -ne 0 ] && grep -q "line 3 has 1 fields, the header has 2; nothing was loaded" <<<"$out" && [ "$(rows_of lfs_test_qtr)" = "$before" ]
+check "a short row is refused with its line number and changes nothing" $? "$out"
 printf 'a,b\n1,2\n3,4,,\n' >"$WORK/trailing.csv"
 out=$("$ING" --quiet --input "$WORK/trailing.csv" 2>&1)
 [ $? -eq 0 ] && [ "$(rows_of trailing)" = 2 ]
