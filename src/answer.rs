@@ -64,8 +64,8 @@ pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
             return f;
         }
     }
-    if unanswered && a.citations.is_empty() {
-        // what the data has that is nearest to the question
+    if a.failure_mode.is_some() && a.citations.is_empty() {
+        // no answer: cite what the data has that is nearest to the question
         a.citations = fuzzy(query, k, 0.0).citations;
     }
     a
