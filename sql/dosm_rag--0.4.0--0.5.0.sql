@@ -218,6 +218,7 @@ BEGIN ATOMIC
                       FROM dosm_rag.columns c WHERE c.source = d.source), '[]'::jsonb))
                 ORDER BY d.source)
               FROM dosm_rag.datasets d JOIN dosm_rag.sources s ON s.name = d.source), '[]'::jsonb),
+        'defaults', coalesce((SELECT pg_catalog.jsonb_agg(dv.value ORDER BY dv.value) FROM dosm_rag.default_values dv), '[]'::jsonb),
         'synonyms', coalesce((
             SELECT pg_catalog.jsonb_object_agg(g.word, g.means)
               FROM (SELECT y.word, pg_catalog.jsonb_agg(y.means ORDER BY y.means) AS means
@@ -403,12 +404,14 @@ BEGIN
                               'unchanged', n_rows - n_inserted - n_updated, 'deleted', n_deleted);
 END $$;
 
--- An amcheck-style check of the HNSW index: for a sample of live rows, search the index with the
--- row's own vector (a plain graph walk: no iterative scan, the given ef_search) and see whether
--- it comes back (itself, or a row with the identical vector). A row the walk cannot reach is
--- missing from every vector search near it; REINDEX INDEX dosm_rag.embeddings_embedding_hnsw
--- rebuilds the graph. Returns the rows sampled and reached and the ids of those not reached.
-CREATE FUNCTION dosm_rag.hnsw_check(sample integer DEFAULT 200, ef_search integer DEFAULT 40)
+-- An amcheck-style check of the HNSW index: for a sample of live rows (the same ones each time),
+-- search the index with the row's own vector (a plain graph walk: no iterative scan, the given
+-- ef_search) and see whether it comes back (itself, or a row with the identical vector). A row
+-- the walk does not reach is missing from vector searches near it: a graph cut off by deletions,
+-- or, on tables of near-identical rows, a walk that settles among the row's look-alikes.
+-- REINDEX INDEX dosm_rag.embeddings_embedding_hnsw rebuilds the graph. Returns the rows sampled
+-- and reached and the ids of those not reached.
+CREATE FUNCTION dosm_rag.hnsw_check(sample integer DEFAULT 200, ef_search integer DEFAULT 100)
 RETURNS TABLE (sampled integer, reached integer, unreached bigint[], reached_fraction double precision)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
@@ -421,13 +424,14 @@ DECLARE
 BEGIN
     IF sample IS NULL OR sample < 1 OR sample > 100000 OR ef_search IS NULL OR ef_search < 1 OR ef_search > 1000 THEN
         RAISE EXCEPTION 'sample must be 1 to 100000 and ef_search 1 to 1000'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave them out for the defaults (200, 40).';
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave them out for the defaults (200, 100).';
     END IF;
     -- reverted when the function returns (SET LOCAL semantics inside the function's own scope)
     PERFORM pg_catalog.set_config('hnsw.ef_search', ef_search::text, true);
     PERFORM pg_catalog.set_config('hnsw.iterative_scan', 'off', true);
     PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
-    FOR r IN SELECT e.id, e.embedding FROM dosm_rag.embeddings e ORDER BY pg_catalog.random() LIMIT sample LOOP
+    -- the same rows every time (by a hash of the id), so that two checks compare
+    FOR r IN SELECT e.id, e.embedding FROM dosm_rag.embeddings e ORDER BY pg_catalog.hashint8(e.id), e.id LIMIT sample LOOP
         n := n + 1;
         SELECT e.id, (e.embedding <=> r.embedding) AS d INTO hit
           FROM dosm_rag.embeddings e ORDER BY e.embedding <=> r.embedding LIMIT 1;
@@ -534,6 +538,16 @@ INSERT INTO dosm_rag.aliases (alias, value, shipped) VALUES
 ('India', 'indian', true),
 ('non-citizens', 'other_noncitizen', true),
 ('bukan warganegara', 'other_noncitizen', true),
+('non-citizens', 'noncitizen', true),
+('non-citizen', 'noncitizen', true),
+('bukan warganegara', 'noncitizen', true),
+('constant prices', 'real', true),
+('constant-price', 'real', true),
+('harga malar', 'real', true),
+('current prices', 'nominal', true),
+('current-price', 'nominal', true),
+('harga semasa', 'nominal', true),
+('harga malar terlaras musim', 'real_sa', true),
 ('citizens', 'citizen', true),
 ('warganegara', 'citizen', true);
 
@@ -616,12 +630,26 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('poor', 'poverty', true),
 ('miskin', 'kemiskinan', true),
 ('homes', 'household', true),
+('meninggal', 'kematian', true),
+('incidence', 'rate', true),
+('insiden', 'kadar', true),
+('mutlak', 'absolute', true),
+('tegar', 'hardcore', true),
+('relatif', 'relative', true),
+('average', 'mean', true),
+('five', '5', true),
+('lima', '5', true),
+('bawah', 'under', true),
 ('annual', 'year', true),
 ('annually', 'year', true),
 ('yearly', 'year', true),
 ('monthly', 'month', true),
 ('tahunan', 'tahun', true),
 ('bulanan', 'bulan', true),
+('tahun', 'tahunan', true),
+('bulan', 'bulanan', true),
+('year', 'annual', true),
+('month', 'monthly', true),
 ('tsm', 'terlaras musim', true),
 ('cpi', 'consumer price index', true),
 ('ihp', 'indeks harga pengguna', true),

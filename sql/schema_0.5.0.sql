@@ -393,12 +393,14 @@ BEGIN
                               'unchanged', n_rows - n_inserted - n_updated, 'deleted', n_deleted);
 END $$;
 
--- An amcheck-style check of the HNSW index: for a sample of live rows, search the index with the
--- row's own vector (a plain graph walk: no iterative scan, the given ef_search) and see whether
--- it comes back (itself, or a row with the identical vector). A row the walk cannot reach is
--- missing from every vector search near it; REINDEX INDEX dosm_rag.embeddings_embedding_hnsw
--- rebuilds the graph. Returns the rows sampled and reached and the ids of those not reached.
-CREATE FUNCTION dosm_rag.hnsw_check(sample integer DEFAULT 200, ef_search integer DEFAULT 40)
+-- An amcheck-style check of the HNSW index: for a sample of live rows (the same ones each time),
+-- search the index with the row's own vector (a plain graph walk: no iterative scan, the given
+-- ef_search) and see whether it comes back (itself, or a row with the identical vector). A row
+-- the walk does not reach is missing from vector searches near it: a graph cut off by deletions,
+-- or, on tables of near-identical rows, a walk that settles among the row's look-alikes.
+-- REINDEX INDEX dosm_rag.embeddings_embedding_hnsw rebuilds the graph. Returns the rows sampled
+-- and reached and the ids of those not reached.
+CREATE FUNCTION dosm_rag.hnsw_check(sample integer DEFAULT 200, ef_search integer DEFAULT 100)
 RETURNS TABLE (sampled integer, reached integer, unreached bigint[], reached_fraction double precision)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
@@ -411,13 +413,14 @@ DECLARE
 BEGIN
     IF sample IS NULL OR sample < 1 OR sample > 100000 OR ef_search IS NULL OR ef_search < 1 OR ef_search > 1000 THEN
         RAISE EXCEPTION 'sample must be 1 to 100000 and ef_search 1 to 1000'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave them out for the defaults (200, 40).';
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave them out for the defaults (200, 100).';
     END IF;
     -- reverted when the function returns (SET LOCAL semantics inside the function's own scope)
     PERFORM pg_catalog.set_config('hnsw.ef_search', ef_search::text, true);
     PERFORM pg_catalog.set_config('hnsw.iterative_scan', 'off', true);
     PERFORM pg_catalog.set_config('enable_seqscan', 'off', true);
-    FOR r IN SELECT e.id, e.embedding FROM dosm_rag.embeddings e ORDER BY pg_catalog.random() LIMIT sample LOOP
+    -- the same rows every time (by a hash of the id), so that two checks compare
+    FOR r IN SELECT e.id, e.embedding FROM dosm_rag.embeddings e ORDER BY pg_catalog.hashint8(e.id), e.id LIMIT sample LOOP
         n := n + 1;
         SELECT e.id, (e.embedding <=> r.embedding) AS d INTO hit
           FROM dosm_rag.embeddings e ORDER BY e.embedding <=> r.embedding LIMIT 1;
