@@ -335,7 +335,7 @@ pub fn compose(
         executed
             .iter()
             .filter(|e| {
-                e.candidate.score >= first.candidate.score - 0.3
+                e.candidate.score >= first.candidate.score - 0.4
                     && e.candidate.others_words.is_empty()
                     && !e.rows.is_empty()
             })

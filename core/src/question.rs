@@ -248,6 +248,8 @@ pub const STOP_WORDS: &[&str] = &[
     "country",
     "whole",
     "seluruh",
+    "malaysia",
+    "malaysian",
 ];
 
 /// Words that belong to a period when they stand next to one ("in the year 2020", "bulan Mac").

@@ -885,7 +885,7 @@ pub fn resolve(
                             .as_deref()
                             .is_some_and(|t| t.eq_ignore_ascii_case(v))
                 });
-                let score = 3.0 * coverage + if aggregate { 0.25 } else { 0.0 } - 0.04 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
+                let score = 3.0 * coverage + if aggregate { 0.25 } else { 0.0 } - 0.12 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
                 - 1.5 * foreign.len() as f64
                 - 1.5 * open.len() as f64
                 - 0.15 * unmatched as f64
