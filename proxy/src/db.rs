@@ -221,17 +221,21 @@ impl Databases {
                 .map_err(|e| e.to_string())?;
             let extension: bool = row.get(0);
             let in_recovery: bool = row.get(1);
-            // Loads the model on this connection if a restart gave it a fresh backend.
+            // Loads the model on this connection if a restart gave it a fresh backend. Two
+            // statements: an unused embed_text() in a sub-select is optimised away, and questions
+            // the catalogue answers no longer load the model themselves.
             let loaded = if extension {
-                client
-                    .query_one(
-                        "SELECT (dosm_rag.model_info() ->> 'loaded')::bool
-                           FROM (SELECT dosm_rag.embed_text('warm up')) w",
-                        &[],
-                    )
+                let embedded = client
+                    .query_one("SELECT dosm_rag.embed_text('warm up') IS NOT NULL", &[])
                     .await
                     .map(|r| r.get::<_, bool>(0))
-                    .unwrap_or(false)
+                    .unwrap_or(false);
+                embedded
+                    && client
+                        .query_one("SELECT (dosm_rag.model_info() ->> 'loaded')::bool", &[])
+                        .await
+                        .map(|r| r.get::<_, bool>(0))
+                        .unwrap_or(false)
             } else {
                 false
             };
