@@ -366,7 +366,13 @@ impl Index {
             .map(|(k, v)| {
                 (
                     stem(k).to_string(),
-                    v.iter().flat_map(|s| words(s)).collect(),
+                    // one-word meanings only: "cpi" = "consumer price index" is an acronym
+                    // (matched whole, above), not three words each standing for it
+                    v.iter()
+                        .map(|s| words(s))
+                        .filter(|w| w.len() == 1)
+                        .flatten()
+                        .collect(),
                 )
             })
             .collect();
