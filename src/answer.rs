@@ -53,20 +53,25 @@ pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
         a.failure_mode.as_deref(),
         Some(compose::NO_MATCH | compose::LOW_CONFIDENCE)
     );
-    if unanswered && retrieval::has_uncatalogued_rows() {
-        // rows no catalogue describes (free text, upsert_embedding): the fuzzy leg may know them
-        let f = fuzzy(query, k, threshold);
-        let from_uncatalogued = f
-            .citations
-            .first()
-            .is_some_and(|c| !snap.catalogue.datasets.iter().any(|d| d.source == c.source));
-        if f.failure_mode.is_none() && from_uncatalogued {
-            return f;
-        }
+    if a.failure_mode.is_none() || !a.citations.is_empty() && !unanswered {
+        return a;
     }
-    if a.failure_mode.is_some() && a.citations.is_empty() {
-        // no answer: cite what the data has that is nearest to the question
-        a.citations = fuzzy(query, k, 0.0).citations;
+    // The fuzzy leg, once: rows no catalogue describes (free text, upsert_embedding) may answer;
+    // otherwise its nearest rows are what the data has, cited with the abstention.
+    let f = fuzzy(query, k, threshold);
+    let from_uncatalogued = f
+        .citations
+        .first()
+        .is_some_and(|c| !snap.catalogue.datasets.iter().any(|d| d.source == c.source));
+    if unanswered
+        && f.failure_mode.is_none()
+        && from_uncatalogued
+        && retrieval::has_uncatalogued_rows()
+    {
+        return f;
+    }
+    if a.citations.is_empty() {
+        a.citations = f.citations;
     }
     a
 }

@@ -97,13 +97,13 @@ SELECT $1, e.row_ref,
   FROM dosm_rag.embeddings e WHERE e.source OPERATOR(pg_catalog.=) $1";
 
 const PERIODS_SQL: &str = "
-UPDATE dosm_rag.datasets d
-   SET periods = coalesce((SELECT pg_catalog.array_agg(DISTINCT f.period ORDER BY f.period)
-                             FROM dosm_rag.facts f
-                            WHERE f.source OPERATOR(pg_catalog.=) $1 AND f.period IS NOT NULL), '{}'),
-       frequency = $2
- WHERE d.source OPERATOR(pg_catalog.=) $1
-RETURNING d.periods";
+SELECT coalesce(pg_catalog.array_agg(DISTINCT f.period ORDER BY f.period), '{}')
+  FROM dosm_rag.facts f
+ WHERE f.source OPERATOR(pg_catalog.=) $1 AND f.period IS NOT NULL";
+
+const PERIODS_SET_SQL: &str = "
+UPDATE dosm_rag.datasets d SET periods = $2, frequency = $3
+ WHERE d.source OPERATOR(pg_catalog.=) $1";
 
 const EMBED_SQL: &str = "
 UPDATE dosm_rag.datasets d
@@ -380,13 +380,13 @@ pub fn refresh(source: &str, raw: Option<&Value>, header: Option<Vec<String>>) -
             )
             .unwrap_or_else(|e| spi_err(e))
             .len();
-        // frequency: the entry's, else from the periods (written after them)
+        // frequency: the entry's, else from the periods
         let declared = e
             .and_then(|e| e.frequency.as_deref())
             .map(Frequency::parse)
             .unwrap_or(Frequency::Other);
         let periods: Vec<String> = client
-            .update(PERIODS_SQL, None, &[source.into(), "other".into()])
+            .select(PERIODS_SQL, Some(1), &[source.into()])
             .unwrap_or_else(|e| spi_err(e))
             .first()
             .get_one::<Vec<String>>()
@@ -399,7 +399,15 @@ pub fn refresh(source: &str, raw: Option<&Value>, header: Option<Vec<String>>) -
             declared
         };
         client
-            .update(PERIODS_SQL, None, &[source.into(), freq_name(freq).into()])
+            .update(
+                PERIODS_SET_SQL,
+                None,
+                &[
+                    source.into(),
+                    periods.clone().into(),
+                    freq_name(freq).into(),
+                ],
+            )
             .unwrap_or_else(|e| spi_err(e));
         client
             .update(EMBED_SQL, None, &[source.into()])
