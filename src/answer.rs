@@ -4,6 +4,7 @@
 //! keyword candidates ranked by `dosm_rag_core::rank`).
 
 use dosm_rag_core::compose::{self, Answer, Citation, Executed};
+use dosm_rag_core::intent::Operation;
 use dosm_rag_core::{plan, question, rank, resolve};
 
 use crate::{catalogue, execute, retrieval};
@@ -19,6 +20,13 @@ pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
     }
     let q = question::parse(query);
     let res = resolve::resolve(&q, &snap.catalogue, &snap.index, &|_, _| None);
+    if res
+        .candidates
+        .first()
+        .is_some_and(|c| c.op != Operation::Lookup)
+    {
+        return computed(&q, &snap.catalogue, &res, threshold);
+    }
     let mut chosen: Vec<&resolve::Candidate> = Vec::new();
     if let Some(best) = res.candidates.first() {
         chosen.push(best);
@@ -74,6 +82,50 @@ pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
         a.citations = f.citations;
     }
     a
+}
+
+/// A computed answer (ranking, change, comparison, series): the best candidate's plan, and the
+/// next one's only when it finds no rows. Rows no catalogue describes are not computed over.
+fn computed(
+    q: &question::Question,
+    cat: &dosm_rag_core::catalogue::Catalogue,
+    res: &resolve::Resolution,
+    threshold: f64,
+) -> Answer {
+    let mut executed: Vec<Executed<'_>> = Vec::new();
+    let best = &res.candidates[0];
+    for c in res.candidates.iter().take(3) {
+        if c.op != best.op || c.score < best.score - 0.1 {
+            break;
+        }
+        let p = plan::plan(cat, c);
+        let rows = p.as_ref().map(execute::run).unwrap_or_default();
+        let found = !rows.is_empty();
+        executed.push(Executed {
+            candidate: c,
+            plan: p,
+            rows,
+        });
+        if found {
+            break;
+        }
+    }
+    compose::compose(q, cat, res, &executed, threshold)
+}
+
+/// The series a question names, forced to one (for `dosm_rag.series`): its answer, whose
+/// `values` are the points.
+pub fn series(query: &str, threshold: f64) -> Answer {
+    let snap = catalogue::snapshot();
+    let mut q = question::parse(query);
+    if matches!(q.ask.op, Operation::Lookup | Operation::Change) {
+        q.ask.op = Operation::Series;
+    }
+    let res = resolve::resolve(&q, &snap.catalogue, &snap.index, &|_, _| None);
+    if res.candidates.is_empty() {
+        return compose::compose(&q, &snap.catalogue, &res, &[], threshold);
+    }
+    computed(&q, &snap.catalogue, &res, threshold)
 }
 
 /// The fuzzy leg: nearest rows by vector and keywords, ranked; answers only when confident.

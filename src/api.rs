@@ -4,6 +4,7 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::json;
 
+use dosm_rag_core::intent::Operation;
 use dosm_rag_core::{embed, rank};
 
 use crate::errors::OrRaise;
@@ -151,4 +152,58 @@ fn search(
             c.similarity,
         )
     }))
+}
+
+/// The series a question names, one row per period, oldest first, for apps that draw it: the
+/// question is resolved as by `rag_answer`, read as a series ("since 2019", "from 2015 to 2020",
+/// "over the last 12 months"; every period when it names none). 22023 when it does not name
+/// one series of one table.
+// pgrx reads the column names from the signature itself: no type alias can stand in for it.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_safe, requires = ["rag_schema", "schema_0_6_0"])]
+fn series(
+    query: &str,
+) -> TableIterator<
+    'static,
+    (
+        name!(period, Option<String>),
+        name!(value, Option<f64>),
+        name!(source, String),
+        name!(row_ref, i64),
+        name!(id, i64),
+    ),
+> {
+    let a = answer::series(query, guc::conf_threshold());
+    if a.failure_mode.is_some() || a.operation != Some(Operation::Series) {
+        pgrx::pg_sys::panic::ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "the question does not name one series",
+            "dosm_rag",
+        )
+        .set_detail(format!(
+            "failure_mode: {}; {}",
+            a.failure_mode.as_deref().unwrap_or("none"),
+            a.answer.as_deref().unwrap_or("no answer")
+        ))
+        .set_hint(
+            "Name one measure and every breakdown (place, category), e.g. \
+             'unemployment rate in Johor since 2019'; dosm_rag.rag_answer(query) shows what the data has.",
+        )
+        .report(PgLogLevel::ERROR);
+    }
+    let points: Vec<_> = a
+        .values
+        .iter()
+        .zip(a.citations.iter())
+        .map(|(v, c)| {
+            (
+                v.get("period").and_then(|p| p.as_str()).map(str::to_string),
+                v.get("value").and_then(serde_json::Value::as_f64),
+                c.source.clone(),
+                c.page_or_row,
+                c.id,
+            )
+        })
+        .collect();
+    TableIterator::new(points)
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::mem::ManuallyDrop;
 
 use dosm_rag_core::compose::Row;
+use dosm_rag_core::intent::Operation;
 use dosm_rag_core::plan::Plan;
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
@@ -30,8 +31,15 @@ pub fn run(plan: &Plan) -> Vec<Row> {
                 plans.insert(plan.sql, prepared.keep());
             }
             let stmt = plans.get(plan.sql).expect("prepared above");
-            let args: Vec<pgrx::datum::DatumWithOid> =
-                plan.params.iter().map(|p| p.as_str().into()).collect();
+            let args: Vec<pgrx::datum::DatumWithOid> = plan
+                .params
+                .iter()
+                .map(|p| match p {
+                    Some(p) => p.as_str().into(),
+                    None => pgrx::datum::DatumWithOid::null::<String>(),
+                })
+                .collect();
+            let computed = plan.op != Operation::Lookup;
             let rows = client
                 .select(stmt, None, &args)
                 .unwrap_or_else(|e| pgrx::error!("dosm_rag lookup failed: {e}"));
@@ -46,6 +54,16 @@ pub fn run(plan: &Plan) -> Vec<Row> {
                     .and_then(|j| j.0.as_object().cloned())
                     .unwrap_or_default(),
                 period: r.get::<String>(5).ok().flatten(),
+                member: computed
+                    .then(|| r.get::<String>(6).ok().flatten())
+                    .flatten(),
+                value: computed
+                    .then(|| r.get::<String>(7).ok().flatten())
+                    .flatten(),
+                computed: computed
+                    .then(|| r.get::<JsonB>(8).ok().flatten())
+                    .flatten()
+                    .and_then(|j| j.0.as_object().cloned()),
             })
             .collect()
         })

@@ -56,6 +56,13 @@ pgrx::extension_sql_file!(
     requires = ["schema_0_5_0"]
 );
 
+// 0.6.0: computed answers, shared verbatim with the 0.5.0 → 0.6.0 upgrade.
+pgrx::extension_sql_file!(
+    "../sql/schema_0.6.0.sql",
+    name = "schema_0_6_0",
+    requires = ["knowledge_0_5_0"]
+);
+
 // Last: read access for every role, and a pinned search_path on every function that has none
 // bound at creation (SQL-standard bodies are bound already), naming pgvector's schema.
 pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);

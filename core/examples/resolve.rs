@@ -82,14 +82,17 @@ fn main() {
         let q = parse(&question);
         let r = resolve(&q, &cat, &ix, &|_, _| None);
         println!(
-            "\n{question}\n  tokens {:?} periods {:?} lang {:?} unknown {:?}",
-            q.tokens, q.periods, q.lang, r.unknown
+            "\n{question}\n  tokens {:?} periods {:?} lang {:?} ask {:?} unknown {:?}",
+            q.tokens, q.periods, q.lang, q.ask, r.unknown
         );
         for c in r.candidates.iter().take(6) {
             let d = &cat.datasets[c.dataset];
             println!(
-                "  {:7.3} cov {:.2} {}.{} filters {:?} open {:?} implied {:?} several {:?} foreign {:?} others {:?} period {:?}",
+                "  {:7.3} {} over {:?} {:?} cov {:.2} {}.{} filters {:?} open {:?} implied {:?} several {:?} foreign {:?} others {:?} period {:?}",
                 c.score,
+                c.op.name(),
+                c.over,
+                c.members,
                 c.coverage,
                 d.source,
                 d.columns[c.measure].name,

@@ -451,6 +451,33 @@ pub struct Dataset {
     pub embedding: Option<Vec<f32>>,
 }
 
+impl Column {
+    /// A rate, a ratio or a percentage: its change is in percentage points (or in its own
+    /// unit), never a percent of a percent.
+    pub fn is_rate(&self) -> bool {
+        let unit = self.unit.as_deref().unwrap_or("");
+        let title_words = [&self.title_en, &self.title_ms]
+            .into_iter()
+            .flatten()
+            .flat_map(|t| crate::question::tokens(t))
+            .collect::<Vec<_>>();
+        unit == "%"
+            || unit.starts_with("per ")
+            || title_words.iter().any(|t| {
+                [
+                    "rate",
+                    "ratio",
+                    "kadar",
+                    "nisbah",
+                    "inflation",
+                    "inflasi",
+                    "%",
+                ]
+                .contains(&t.as_str())
+            })
+    }
+}
+
 impl Dataset {
     pub fn period_column(&self) -> Option<&Column> {
         self.columns.iter().find(|c| c.role == Role::Period)

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::catalogue::{Catalogue, Column, Dataset, Frequency, Role};
+use crate::intent::Operation;
 use crate::plan::Plan;
 use crate::question::{Lang, Period, Question};
 use crate::resolve::{period_of, Candidate, How, PeriodPick, Resolution};
@@ -18,15 +19,21 @@ pub const PERIOD_NOT_AVAILABLE: &str = "period_not_available";
 pub const AMBIGUOUS: &str = "ambiguous";
 pub const LOW_CONFIDENCE: &str = "low_confidence";
 pub const VALUE_NOT_AVAILABLE: &str = "value_not_available";
+pub const INCOMPARABLE_UNITS: &str = "incomparable_units";
 
 /// A row a plan fetched.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Row {
     pub id: i64,
     pub row_ref: i64,
     pub content: String,
     pub metadata: Map<String, Value>,
     pub period: Option<String>,
+    /// Computed plans: the ranked or compared member, the measure's cell read as a number by
+    /// SQL, and what SQL computed over the rows (the same on each).
+    pub member: Option<String>,
+    pub value: Option<String>,
+    pub computed: Option<Map<String, Value>>,
 }
 
 /// A candidate with its plan and what the plan returned.
@@ -71,6 +78,18 @@ pub struct Answer {
     pub sql: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
+    /// What was done: lookup, ranking, change, comparison or series.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<Operation>,
+    /// A computed answer's numbers, each from a cited row: {period, value, row, member, label}.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Value>,
+    /// What SQL computed from them (difference, percent, rank, first/last/min/max).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// The periods a computed answer uses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub periods: Vec<String>,
     /// What else the question could mean (an app can ask back).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<Value>,
@@ -111,7 +130,7 @@ const MONTH_MS: [&str; 12] = [
     "Disember",
 ];
 
-fn frequency(d: &Dataset) -> Frequency {
+pub(crate) fn frequency(d: &Dataset) -> Frequency {
     if d.frequency == Frequency::Other {
         Frequency::infer(&d.periods)
     } else {
@@ -137,12 +156,17 @@ pub fn period_words(value: &str, freq: Frequency, lang: Lang) -> String {
 
 /// The published number, without float noise: at most three decimals (the structured `value`
 /// keeps every digit).
-fn number_words(raw: &str, v: f64) -> String {
+pub(crate) fn number_words(raw: &str, v: f64) -> String {
     let decimals = raw.split('.').nth(1).map_or(0, str::len);
     let shown = if decimals > 3 {
         format!("{:.2}", v)
     } else {
         raw.to_string()
+    };
+    // a count published as "13334.0" reads "13,334"
+    let shown = match shown.split_once('.') {
+        Some((i, f)) if f.chars().all(|c| c == '0') => i.to_string(),
+        _ => shown,
     };
     // thousands separators for the integer part
     let (int, frac) = match shown.split_once('.') {
@@ -165,7 +189,7 @@ fn number_words(raw: &str, v: f64) -> String {
     }
 }
 
-fn with_unit(num: &str, unit: Option<&str>) -> String {
+pub(crate) fn with_unit(num: &str, unit: Option<&str>) -> String {
     match unit {
         None | Some("") => num.to_string(),
         Some("%") => format!("{num}%"),
@@ -175,7 +199,7 @@ fn with_unit(num: &str, unit: Option<&str>) -> String {
 }
 
 /// A column title for prose: "Population ('000)" → "population"; "Inflation (YoY)" stays.
-fn title_words(c: &Column, lang: Lang) -> String {
+pub(crate) fn title_words(c: &Column, lang: Lang) -> String {
     let t = match lang {
         Lang::Ms => c.title_ms.as_deref().or(c.title_en.as_deref()),
         Lang::En => c.title_en.as_deref(),
@@ -220,7 +244,7 @@ fn title_words(c: &Column, lang: Lang) -> String {
         .join(" ")
 }
 
-fn dataset_json(d: &Dataset) -> Value {
+pub(crate) fn dataset_json(d: &Dataset) -> Value {
     json!({
         "id": d.source,
         "title": d.title_en,
@@ -233,7 +257,7 @@ fn dataset_json(d: &Dataset) -> Value {
     })
 }
 
-fn citation(d: &Dataset, r: &Row) -> Citation {
+pub(crate) fn citation(d: &Dataset, r: &Row) -> Citation {
     Citation {
         source: d.source.clone(),
         snippet: r.content.chars().take(300).collect(),
@@ -245,14 +269,14 @@ fn citation(d: &Dataset, r: &Row) -> Citation {
     }
 }
 
-fn cell<'r>(r: &'r Row, col: &str) -> Option<&'r str> {
+pub(crate) fn cell<'r>(r: &'r Row, col: &str) -> Option<&'r str> {
     match r.metadata.get(col)? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim()),
         _ => None,
     }
 }
 
-fn value_label(d: &Dataset, col: &str, value: &str, lang: Lang) -> String {
+pub(crate) fn value_label(d: &Dataset, col: &str, value: &str, lang: Lang) -> String {
     d.columns
         .iter()
         .find(|c| c.name == col)
@@ -272,7 +296,7 @@ pub fn confidence(c: &Candidate, unknown: usize) -> f64 {
     (conf.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
 }
 
-fn candidate_json(cat: &Catalogue, c: &Candidate, lang: Lang) -> Value {
+pub(crate) fn candidate_json(cat: &Catalogue, c: &Candidate, lang: Lang) -> Value {
     let d = &cat.datasets[c.dataset];
     json!({
         "dataset": d.source,
@@ -284,13 +308,117 @@ fn candidate_json(cat: &Catalogue, c: &Candidate, lang: Lang) -> Value {
     })
 }
 
-fn fail(mode: &str, confidence: f64, text: Option<String>) -> Answer {
+pub(crate) fn fail(mode: &str, confidence: f64, text: Option<String>) -> Answer {
     Answer {
         answer: text,
         confidence: confidence.min(0.59),
         failure_mode: Some(mode.to_string()),
         ..Default::default()
     }
+}
+
+/// Too little of the question is about the best candidate: what the data has instead.
+pub(crate) fn below_threshold(
+    cat: &Catalogue,
+    res: &Resolution,
+    c: &Candidate,
+    conf: f64,
+    lang: Lang,
+) -> Answer {
+    let d = &cat.datasets[c.dataset];
+    let mode = if c.coverage < 0.35 && c.foreign.is_empty() {
+        NO_MATCH
+    } else {
+        LOW_CONFIDENCE
+    };
+    let mut f = fail(mode, conf, None);
+    f.lang = Some(lang);
+    f.candidates = res
+        .candidates
+        .iter()
+        .take(3)
+        .map(|c| candidate_json(cat, c, lang))
+        .collect();
+    if !res.unknown.is_empty() {
+        f.notes
+            .push(format!("not in the catalogue: {}", res.unknown.join(", ")));
+    }
+    if !c.foreign.is_empty() {
+        f.notes.push(format!(
+            "{} has no column for: {}",
+            d.source,
+            c.foreign.join(", ")
+        ));
+    }
+    f
+}
+
+/// A named period the dataset does not have (or not at its frequency): sets the failure on `a`
+/// and says so.
+pub(crate) fn period_problem(
+    a: &mut Answer,
+    d: &Dataset,
+    m: &Column,
+    c: &Candidate,
+    freq: Frequency,
+    lang: Lang,
+) -> bool {
+    let conf = a.confidence;
+    match &c.period {
+        PeriodPick::Unavailable { nearest } => {
+            a.failure_mode = Some(PERIOD_NOT_AVAILABLE.into());
+            a.confidence = conf.min(0.59);
+            a.available_periods = nearest.clone();
+            a.answer = Some(format!(
+                "{} has no {} for that period; nearest: {}.",
+                d.title(),
+                title_words(m, lang),
+                nearest
+                    .iter()
+                    .map(|p| period_words(p, freq, lang))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            true
+        }
+        PeriodPick::OtherFrequency | PeriodPick::NoPeriods => {
+            a.failure_mode = Some(PERIOD_NOT_AVAILABLE.into());
+            a.confidence = conf.min(0.59);
+            let first = d.periods.first().cloned().unwrap_or_default();
+            let last = d.periods.last().cloned().unwrap_or_default();
+            a.available_periods = vec![first.clone(), last.clone()];
+            a.answer = Some(format!(
+                "{} is {} data ({} to {}); name a period of that kind.",
+                d.title(),
+                match freq {
+                    Frequency::Annual => "annual",
+                    Frequency::Quarterly => "quarterly",
+                    Frequency::Monthly => "monthly",
+                    Frequency::Other => "dated",
+                },
+                period_words(&first, freq, lang),
+                period_words(&last, freq, lang)
+            ));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The measure's unit in the answer's language, or the row's own unit column.
+pub(crate) fn unit_for(d: &Dataset, m: &Column, row: &Row, lang: Lang) -> Option<String> {
+    match lang {
+        Lang::Ms => m.unit_ms.clone().or_else(|| m.unit.clone()),
+        Lang::En => m.unit.clone(),
+    }
+    .or_else(|| {
+        // a unit column in the row itself
+        d.columns
+            .iter()
+            .find(|x| x.role == Role::Attribute && x.name.starts_with("unit"))
+            .and_then(|x| cell(row, &x.name))
+            .map(str::to_string)
+    })
 }
 
 /// The answer for a question from its resolution and the executed plans (best candidate first;
@@ -308,6 +436,9 @@ pub fn compose(
         a.lang = Some(lang);
         return a;
     };
+    if first.candidate.op != Operation::Lookup {
+        return crate::computed::compose(q, cat, res, executed, threshold);
+    }
     // no period named: of the best candidates that fit as well, the one with the newest data
     // (an annual table that stopped in 2019 beside one that goes on to 2022)
     let newest = |e: &Executed<'_>| {
@@ -364,76 +495,20 @@ pub fn compose(
                 .collect(),
         ),
         sql: top.plan.as_ref().map(Plan::display),
+        operation: Some(Operation::Lookup),
         confidence: conf,
         ..Default::default()
     };
     // too little of the question is about this dataset
     if conf < threshold {
-        let mode = if c.coverage < 0.35 && c.foreign.is_empty() {
-            NO_MATCH
-        } else {
-            LOW_CONFIDENCE
-        };
-        let mut f = fail(mode, conf, None);
-        f.lang = Some(lang);
-        f.candidates = res
-            .candidates
-            .iter()
-            .take(3)
-            .map(|c| candidate_json(cat, c, lang))
-            .collect();
-        if !res.unknown.is_empty() {
-            f.notes
-                .push(format!("not in the catalogue: {}", res.unknown.join(", ")));
-        }
-        if !c.foreign.is_empty() {
-            f.notes.push(format!(
-                "{} has no column for: {}",
-                d.source,
-                c.foreign.join(", ")
-            ));
-        }
-        return f;
+        return below_threshold(cat, res, c, conf, lang);
     }
     // the period
+    if period_problem(&mut a, d, m, c, freq, lang) {
+        return a;
+    }
     match &c.period {
-        PeriodPick::Unavailable { nearest } => {
-            a.failure_mode = Some(PERIOD_NOT_AVAILABLE.into());
-            a.confidence = conf.min(0.59);
-            a.available_periods = nearest.clone();
-            a.answer = Some(format!(
-                "{} has no {} for that period; nearest: {}.",
-                d.title(),
-                title_words(m, lang),
-                nearest
-                    .iter()
-                    .map(|p| period_words(p, freq, lang))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            return a;
-        }
-        PeriodPick::OtherFrequency | PeriodPick::NoPeriods => {
-            a.failure_mode = Some(PERIOD_NOT_AVAILABLE.into());
-            a.confidence = conf.min(0.59);
-            let first = d.periods.first().cloned().unwrap_or_default();
-            let last = d.periods.last().cloned().unwrap_or_default();
-            a.available_periods = vec![first.clone(), last.clone()];
-            a.answer = Some(format!(
-                "{} is {} data ({} to {}); name a period of that kind.",
-                d.title(),
-                match freq {
-                    Frequency::Annual => "annual",
-                    Frequency::Quarterly => "quarterly",
-                    Frequency::Monthly => "monthly",
-                    Frequency::Other => "dated",
-                },
-                period_words(&first, freq, lang),
-                period_words(&last, freq, lang)
-            ));
-            return a;
-        }
-        PeriodPick::Several(_) => {
+        PeriodPick::Several(_) | PeriodPick::Span { .. } => {
             a.failure_mode = Some(AMBIGUOUS.into());
             a.confidence = conf.min(0.59);
             a.notes.push(
@@ -441,7 +516,7 @@ pub fn compose(
             );
             return a;
         }
-        PeriodPick::Exact(_) | PeriodPick::Latest => {}
+        _ => {}
     }
     // rows at one period
     let first_period = top.rows.first().and_then(|r| r.period.clone());
@@ -570,18 +645,7 @@ pub fn compose(
             }
         }
     }
-    let unit = match lang {
-        Lang::Ms => m.unit_ms.clone().or_else(|| m.unit.clone()),
-        Lang::En => m.unit.clone(),
-    }
-    .or_else(|| {
-        // a unit column in the row itself
-        d.columns
-            .iter()
-            .find(|x| x.role == Role::Attribute && x.name.starts_with("unit"))
-            .and_then(|x| cell(row, &x.name))
-            .map(str::to_string)
-    });
+    let unit = unit_for(d, m, row, lang);
     a.value = Some(v);
     a.unit = unit.clone();
     let named: Vec<String> = c
@@ -671,6 +735,7 @@ mod tests {
             content: "row".into(),
             metadata: meta.as_object().unwrap().clone(),
             period: Some(period.into()),
+            ..Default::default()
         }
     }
 

@@ -16,8 +16,10 @@
 
 pub mod catalogue;
 pub mod compose;
+pub mod computed;
 pub mod embed;
 pub mod error;
+pub mod intent;
 pub mod plan;
 pub mod question;
 pub mod rank;

@@ -9,6 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::catalogue::Catalogue;
+use crate::intent::{Direction, Operation};
 use crate::resolve::{Candidate, PeriodPick};
 
 /// Every dimension fixed: one index probe on (source, dims, period).
@@ -42,11 +43,154 @@ pub const PARTIAL_LATEST: &str = "SELECT e.id, e.row_ref, e.content, e.metadata,
  ORDER BY f.period DESC NULLS LAST, f.row_ref
  LIMIT 50";
 
+/// The columns every computed plan returns: the rows used (for citations) with the member of
+/// the ranked or compared dimension, the measure's cell as a number, and what SQL computed from
+/// them (`computed`, the same on every row).
+macro_rules! computed_rows {
+    ($from:literal) => {
+        concat!(
+            "SELECT id, row_ref, content, metadata, period, member, v::text AS value, computed\n  FROM (",
+            $from,
+            ") q"
+        )
+    };
+}
+
+/// A ranking over one dimension at one period (the latest when $3 is NULL): $1 source, $2 the
+/// other dimensions' values, $4 the ranked dimension, $5 the measure, $6 members left out (the
+/// total row), $7 'desc' or 'asc', $8 how many.
+pub const RANKING: &str = computed_rows!(
+    "
+WITH at AS (
+  SELECT COALESCE($3, (SELECT max(l.period) FROM dosm_rag.facts l
+                        WHERE l.source = $1 AND l.dims @> $2::jsonb AND l.dims ? $4)) AS period
+), r AS (
+  SELECT e.id, e.row_ref, e.content, e.metadata, f.period, f.dims ->> $4 AS member,
+         dosm_rag.cell_number(e.metadata, $5) AS v
+    FROM at
+    JOIN dosm_rag.facts f ON f.source = $1 AND f.period = at.period
+    JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
+   WHERE f.dims @> $2::jsonb AND f.dims ->> $4 <> ALL ($6::text[])
+)
+SELECT r.*, jsonb_build_object('rank', rank() OVER w, 'of', count(*) OVER ()) AS computed
+  FROM r
+ WHERE v IS NOT NULL
+WINDOW w AS (ORDER BY CASE WHEN $7 = 'asc' THEN v ELSE -v END)
+ ORDER BY CASE WHEN $7 = 'asc' THEN v ELSE -v END, member
+ LIMIT $8::int
+"
+);
+
+/// Named members of one dimension at one period (the latest they all have when $3 is NULL):
+/// $1 source, $2 the other dimensions' values, $4 the dimension, $5 the measure, $6 the
+/// members in the question's order.
+pub const COMPARISON: &str = computed_rows!(
+    "
+WITH m AS (
+  SELECT m.member, m.ord FROM unnest($6::text[]) WITH ORDINALITY AS m (member, ord)
+), at AS (
+  SELECT COALESCE($3, (SELECT l.period FROM dosm_rag.facts l
+                        WHERE l.source = $1 AND l.dims @> $2::jsonb
+                          AND l.dims ->> $4 IN (SELECT member FROM m)
+                        GROUP BY l.period
+                       HAVING count(DISTINCT l.dims ->> $4) = (SELECT count(*) FROM m)
+                        ORDER BY l.period DESC LIMIT 1)) AS period
+), r AS (
+  SELECT e.id, e.row_ref, e.content, e.metadata, f.period, m.member, m.ord,
+         dosm_rag.cell_number(e.metadata, $5) AS v
+    FROM at
+    JOIN dosm_rag.facts f ON f.source = $1 AND f.period = at.period
+    JOIN m ON f.dims ->> $4 = m.member
+    JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
+   WHERE f.dims @> $2::jsonb
+)
+SELECT r.*, jsonb_build_object('difference', first_value(v) OVER w - nth_value(v, 2) OVER w,
+                               'percent', round((first_value(v) OVER w / NULLIF(nth_value(v, 2) OVER w, 0) - 1) * 100, 6)) AS computed
+  FROM r
+WINDOW w AS (ORDER BY ord, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+ ORDER BY ord, row_ref
+"
+);
+
+macro_rules! change {
+    ($dims:literal) => {
+        concat!(
+            "SELECT id, row_ref, content, metadata, period, member, v::text AS value, computed\n  FROM (
+WITH r AS (
+  SELECT e.id, e.row_ref, e.content, e.metadata, f.period, NULL::text AS member,
+         dosm_rag.cell_number(e.metadata, $5) AS v
+    FROM dosm_rag.facts f
+    JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
+   WHERE f.source = $1 AND ",
+            $dims,
+            " AND f.period IN ($3, $4)
+)
+SELECT r.*, jsonb_build_object(
+         'from_value', first_value(v) OVER w,
+         'to_value', last_value(v) OVER w,
+         'difference', last_value(v) OVER w - first_value(v) OVER w,
+         'percent', round((last_value(v) OVER w / NULLIF(first_value(v) OVER w, 0) - 1) * 100, 6)) AS computed
+  FROM r
+WINDOW w AS (ORDER BY period, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+ ORDER BY period, row_ref
+) q"
+        )
+    };
+}
+
+macro_rules! series {
+    ($dims:literal) => {
+        concat!(
+            "SELECT id, row_ref, content, metadata, period, member, v::text AS value, computed\n  FROM (
+WITH r AS (
+  SELECT e.id, e.row_ref, e.content, e.metadata, f.period, NULL::text AS member,
+         dosm_rag.cell_number(e.metadata, $5) AS v
+    FROM dosm_rag.facts f
+    JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
+   WHERE f.source = $1 AND ",
+            $dims,
+            "
+     AND ($3 IS NULL OR f.period >= $3) AND ($4 IS NULL OR f.period <= $4)
+     AND dosm_rag.cell_number(e.metadata, $5) IS NOT NULL
+   ORDER BY f.period DESC, f.row_ref
+   LIMIT $6::int
+)
+SELECT r.*, jsonb_build_object(
+         'count', count(*) OVER w,
+         'first', jsonb_build_object('period', first_value(period) OVER w, 'value', first_value(v) OVER w),
+         'last', jsonb_build_object('period', last_value(period) OVER w, 'value', last_value(v) OVER w),
+         'min', (SELECT jsonb_build_object('period', x.period, 'value', x.v) FROM r x ORDER BY x.v, x.period LIMIT 1),
+         'max', (SELECT jsonb_build_object('period', x.period, 'value', x.v) FROM r x ORDER BY x.v DESC, x.period LIMIT 1),
+         'difference', last_value(v) OVER w - first_value(v) OVER w,
+         'percent', round((last_value(v) OVER w / NULLIF(first_value(v) OVER w, 0) - 1) * 100, 6)) AS computed
+  FROM r
+WINDOW w AS (ORDER BY period, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+ ORDER BY period, row_ref
+) q"
+        )
+    };
+}
+
+/// One series (every dimension fixed) at two periods: $1 source, $2 its dimension values, $3
+/// and $4 the periods, $5 the measure.
+pub const CHANGE: &str = change!("f.dims = $2::jsonb");
+/// The same, when a named dimension implies another (a district, its state): containment.
+pub const CHANGE_WITHIN: &str = change!("f.dims @> $2::jsonb");
+/// One series over a span: $3 from, $4 to (NULL: open), $6 at most so many points, the latest.
+pub const SERIES: &str = series!("f.dims = $2::jsonb");
+pub const SERIES_WITHIN: &str = series!("f.dims @> $2::jsonb");
+
+/// A series has at most this many points (the latest), unless "the last n" asks for fewer.
+pub const MAX_POINTS: usize = 1000;
+/// A ranking lists at least this many members (the asked one and those that follow it).
+pub const RANKED: usize = 3;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    pub op: Operation,
     pub sql: &'static str,
-    /// $1 source, $2 dimension values (jsonb), $3 the period when one is fixed.
-    pub params: Vec<String>,
+    /// Text parameters, $1 first; None is SQL NULL.
+    pub params: Vec<Option<String>>,
 }
 
 impl Plan {
@@ -55,22 +199,165 @@ impl Plan {
     pub fn display(&self) -> String {
         let mut s = self.sql.to_string();
         for (i, p) in self.params.iter().enumerate().rev() {
-            let lit = format!("'{}'", p.replace('\'', "''"));
+            let lit = match p {
+                Some(p) => format!("'{}'", p.replace('\'', "''")),
+                None => "NULL".to_string(),
+            };
             s = s.replace(&format!("${}", i + 1), &lit);
         }
         s
     }
 }
 
-/// The plan for a candidate, or None when it has no single period to look up.
-pub fn plan(cat: &Catalogue, c: &Candidate) -> Option<Plan> {
-    let d = &cat.datasets[c.dataset];
+/// A text[] literal: {"a","b"}, each element quoted, quotes and backslashes escaped.
+fn text_array(values: &[String]) -> String {
+    let quoted: Vec<String> = values
+        .iter()
+        .map(|v| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!("{{{}}}", quoted.join(","))
+}
+
+fn dims_json(c: &Candidate) -> String {
     let mut dims = Map::new();
     for f in &c.filters {
         dims.insert(f.column.clone(), Value::String(f.value.clone()));
     }
+    Value::Object(dims).to_string()
+}
+
+/// The plan for a candidate, or None when it cannot be computed as asked (a dimension left
+/// open, several periods for one value); composition then says what is missing.
+pub fn plan(cat: &Catalogue, c: &Candidate) -> Option<Plan> {
+    let d = &cat.datasets[c.dataset];
+    let measure = d.columns[c.measure].name.clone();
+    let source = Some(d.source.clone());
+    let dims = Some(dims_json(c));
+    let fixed = c.open.is_empty() && c.several.is_empty();
+    let some = |s: &str| Some(s.to_string());
+    match c.op {
+        Operation::Lookup => lookup(c, source, dims),
+        Operation::Ranking => {
+            let over = c.over.as_ref()?;
+            if !fixed {
+                return None;
+            }
+            let col = d.columns.iter().find(|x| x.name == *over)?;
+            // the total row ("Malaysia" among the states, "overall" among the divisions)
+            let totals: Vec<String> = col
+                .values
+                .iter()
+                .filter(|v| {
+                    v.is_default
+                        || cat
+                            .defaults
+                            .iter()
+                            .any(|x| x.eq_ignore_ascii_case(&v.value))
+                })
+                .map(|v| v.value.clone())
+                .collect();
+            let period = match &c.period {
+                PeriodPick::Exact(p) => Some(p.clone()),
+                PeriodPick::Latest => None,
+                _ => return None,
+            };
+            let n = c.n.unwrap_or(1).max(RANKED);
+            let direction = match c.direction {
+                Direction::Desc => "desc",
+                Direction::Asc => "asc",
+            };
+            Some(Plan {
+                op: c.op,
+                sql: RANKING,
+                params: vec![
+                    source,
+                    dims,
+                    period,
+                    some(over),
+                    Some(measure),
+                    Some(text_array(&totals)),
+                    some(direction),
+                    Some(n.to_string()),
+                ],
+            })
+        }
+        Operation::Comparison => {
+            let over = c.over.as_ref()?;
+            if !fixed || c.members.len() < 2 {
+                return None;
+            }
+            let period = match &c.period {
+                PeriodPick::Exact(p) => Some(p.clone()),
+                PeriodPick::Latest => None,
+                _ => return None,
+            };
+            Some(Plan {
+                op: c.op,
+                sql: COMPARISON,
+                params: vec![
+                    source,
+                    dims,
+                    period,
+                    some(over),
+                    Some(measure),
+                    Some(text_array(&c.members)),
+                ],
+            })
+        }
+        Operation::Change => {
+            let PeriodPick::Several(ps) = &c.period else {
+                return None;
+            };
+            if !fixed || ps.len() < 2 {
+                return None;
+            }
+            let (from, to) = (ps[0].clone(), ps[ps.len() - 1].clone());
+            Some(Plan {
+                op: c.op,
+                sql: if c.implied.is_empty() {
+                    CHANGE
+                } else {
+                    CHANGE_WITHIN
+                },
+                params: vec![source, dims, Some(from), Some(to), Some(measure)],
+            })
+        }
+        Operation::Series => {
+            if !fixed {
+                return None;
+            }
+            let (from, to, limit) = match &c.period {
+                PeriodPick::Span { from, to, last } => {
+                    (from.clone(), to.clone(), last.unwrap_or(MAX_POINTS))
+                }
+                PeriodPick::Several(ps) => (ps.first().cloned(), ps.last().cloned(), MAX_POINTS),
+                PeriodPick::Latest => (None, None, MAX_POINTS),
+                _ => return None,
+            };
+            Some(Plan {
+                op: c.op,
+                sql: if c.implied.is_empty() {
+                    SERIES
+                } else {
+                    SERIES_WITHIN
+                },
+                params: vec![
+                    source,
+                    dims,
+                    from,
+                    to,
+                    Some(measure),
+                    Some(limit.to_string()),
+                ],
+            })
+        }
+    }
+}
+
+/// One value: an exact probe when every dimension is fixed, else every row with the named
+/// values (to say which values there are).
+fn lookup(c: &Candidate, source: Option<String>, dims: Option<String>) -> Option<Plan> {
     let exact = c.open.is_empty() && c.several.is_empty() && c.implied.is_empty();
-    let dims = Value::Object(dims).to_string();
     let period = match &c.period {
         PeriodPick::Exact(p) => Some(p.clone()),
         PeriodPick::Latest => None,
@@ -82,9 +369,15 @@ pub fn plan(cat: &Catalogue, c: &Candidate) -> Option<Plan> {
         (false, true) => PARTIAL,
         (false, false) => PARTIAL_LATEST,
     };
-    let mut params = vec![d.source.clone(), dims];
-    params.extend(period);
-    Some(Plan { sql, params })
+    let mut params = vec![source, dims];
+    if period.is_some() {
+        params.push(period);
+    }
+    Some(Plan {
+        op: Operation::Lookup,
+        sql,
+        params,
+    })
 }
 
 #[cfg(test)]
@@ -105,9 +398,12 @@ mod tests {
         );
         let p = plan(&cat, &r.candidates[0]).unwrap();
         assert_eq!(p.sql, EXACT);
-        assert_eq!(p.params[0], "population_state");
-        assert_eq!(p.params[1], r#"{"sex":"both","state":"Pulau Pinang"}"#);
-        assert_eq!(p.params[2], "2020-01-01");
+        assert_eq!(p.params[0].as_deref(), Some("population_state"));
+        assert_eq!(
+            p.params[1].as_deref(),
+            Some(r#"{"sex":"both","state":"Pulau Pinang"}"#)
+        );
+        assert_eq!(p.params[2].as_deref(), Some("2020-01-01"));
         assert!(p
             .display()
             .contains("f.dims = '{\"sex\":\"both\",\"state\":\"Pulau Pinang\"}'::jsonb"));
@@ -117,7 +413,12 @@ mod tests {
     fn display_quotes_literals() {
         let p = Plan {
             sql: EXACT,
-            params: vec!["o'brien".into(), "{}".into(), "2020".into()],
+            op: Operation::Lookup,
+            params: vec![
+                Some("o'brien".into()),
+                Some("{}".into()),
+                Some("2020".into()),
+            ],
         };
         assert!(p.display().contains("f.source = 'o''brien'"));
     }

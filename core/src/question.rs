@@ -38,6 +38,8 @@ pub struct Question {
     pub period_tokens: BTreeSet<usize>,
     pub periods: Vec<Period>,
     pub lang: Lang,
+    /// What it asks to be done (a lookup, a ranking, a change …).
+    pub ask: crate::intent::Ask,
 }
 
 /// Month names and abbreviations, English and Malay.
@@ -462,12 +464,14 @@ pub fn parse(text: &str) -> Question {
             )
         })
         .count();
+    let ask = crate::intent::classify(&toks, &used, periods.len(), &|_| false);
     Question {
         text: text.to_string(),
         tokens: toks,
         period_tokens: used,
         periods,
         lang: if malay > english { Lang::Ms } else { Lang::En },
+        ask,
     }
 }
 
@@ -486,6 +490,7 @@ impl Question {
             .filter(|(i, t)| {
                 let single_letter = t.len() == 1 && t.chars().all(char::is_alphabetic);
                 !self.period_tokens.contains(i)
+                    && !self.ask.words.contains(i)
                     && !is_stop_word(t)
                     && t.as_str() != "%"
                     && t.as_str() != "+"

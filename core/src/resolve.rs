@@ -14,7 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::catalogue::{description_head, words, Catalogue, Frequency, Role, Vocabulary};
+use crate::catalogue::{description_head, words, Catalogue, Dataset, Frequency, Role, Vocabulary};
+use crate::intent::{Direction, Operation};
 use crate::question::{stem, Period, Question};
 
 /// How a dimension's value was chosen.
@@ -47,8 +48,14 @@ pub enum PeriodPick {
     OtherFrequency,
     /// The dataset has no period column but the question names one.
     NoPeriods,
-    /// Several periods named (a change or a series, not one value).
+    /// Several periods named, each in the data, ascending (a change's two ends).
     Several(Vec<String>),
+    /// A span of the data's periods, as stored values (either end open), or the `last` n.
+    Span {
+        from: Option<String>,
+        to: Option<String>,
+        last: Option<usize>,
+    },
 }
 
 /// One way to answer the question.
@@ -56,6 +63,16 @@ pub enum PeriodPick {
 pub struct Candidate {
     pub dataset: usize,
     pub measure: usize,
+    /// What is done with the values: the question's operation, or a comparison when it names
+    /// several values of one dimension.
+    pub op: Operation,
+    /// A ranking's order and how many it asks for.
+    pub direction: Direction,
+    pub n: Option<usize>,
+    /// The dimension a ranking or a comparison runs over.
+    pub over: Option<String>,
+    /// A comparison's values of `over`, in the question's order.
+    pub members: Vec<String>,
     pub filters: Vec<Filter>,
     /// Dimensions with several values, none named and none meaning "all".
     pub open: Vec<String>,
@@ -403,7 +420,7 @@ struct Mention {
 
 fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
     let mut out = Vec::new();
-    let free = |j: usize| !q.period_tokens.contains(&j);
+    let free = |j: usize| !q.period_tokens.contains(&j) && !q.ask.words.contains(&j);
     // each word with its synonyms ("annual" also reads "year")
     let forms: Vec<Vec<&str>> = toks
         .iter()
@@ -543,10 +560,60 @@ fn same_kind(a: Period, b: Period) -> bool {
     std::mem::discriminant(&a) == std::mem::discriminant(&b)
 }
 
-/// The period value of dataset `d` for the question's period, or why there is none.
-fn pick_period(q: &Question, d: &crate::catalogue::Dataset) -> PeriodPick {
+/// A stored period value as (year, month): "2023" → (2023, 1), "2023-03-01" → (2023, 3),
+/// "2023-Q3" → (2023, 7).
+fn month_key(value: &str) -> Option<(i32, u32)> {
+    let y: i32 = value.get(0..4)?.parse().ok()?;
+    let rest = value
+        .get(4..)
+        .unwrap_or("")
+        .trim_start_matches(['-', ' ', '/']);
+    if rest.is_empty() {
+        return Some((y, 1));
+    }
+    if let Some(n) = rest.strip_prefix(['Q', 'q']) {
+        let n: u32 = n.get(0..1)?.parse().ok()?;
+        return Some((y, 3 * n - 2));
+    }
+    Some((y, rest.get(0..2)?.parse().ok()?))
+}
+
+/// The first and last (year, month) a named period covers.
+fn bounds(p: Period) -> ((i32, u32), (i32, u32)) {
+    match p {
+        Period::Year(y) => ((y, 1), (y, 12)),
+        Period::Quarter(y, q) => ((y, 3 * q - 2), (y, 3 * q)),
+        Period::Month(y, m) => ((y, m), (y, m)),
+    }
+}
+
+fn nearest(d: &Dataset, asked: Period) -> PeriodPick {
+    let y = asked.year();
+    let mut near: Vec<&String> = d.periods.iter().collect();
+    near.sort_by_key(|s| (s.get(0..4).and_then(|x| x.parse::<i32>().ok()).unwrap_or(0) - y).abs());
+    let mut nearest: Vec<String> = near.into_iter().take(3).cloned().collect();
+    nearest.sort();
+    PeriodPick::Unavailable { nearest }
+}
+
+/// The period values of dataset `d` for the question's periods and operation, or why there are
+/// none.
+fn pick_period(q: &Question, d: &Dataset) -> PeriodPick {
+    let op = q.ask.op;
     if q.periods.is_empty() {
-        return PeriodPick::Latest;
+        return match (q.ask.last, op) {
+            (Some(n), _) => PeriodPick::Span {
+                from: None,
+                to: None,
+                last: Some(n),
+            },
+            (None, Operation::Series) => PeriodPick::Span {
+                from: None,
+                to: None,
+                last: None,
+            },
+            _ => PeriodPick::Latest,
+        };
     }
     if d.period_column().is_none() || d.periods.is_empty() {
         return PeriodPick::NoPeriods;
@@ -564,25 +631,174 @@ fn pick_period(q: &Question, d: &crate::catalogue::Dataset) -> PeriodPick {
             .find(|(x, _)| *x == Some(p))
             .map(|(_, v)| (*v).clone())
     };
+    let kind_ok = |p: Period| {
+        parsed
+            .iter()
+            .any(|(x, _)| x.is_some_and(|x| same_kind(x, p)))
+    };
+    // a series covers every period of the data within the named ones, whatever their kind
+    // ("since 2019" of a monthly table starts in January 2019)
+    if op == Operation::Series {
+        let lo = bounds(q.periods[0]).0;
+        let hi = if q.periods.len() > 1 {
+            Some(bounds(*q.periods.last().expect("two")).1)
+        } else {
+            None
+        };
+        let inside: Vec<&String> = d
+            .periods
+            .iter()
+            .filter(|v| month_key(v).is_some_and(|k| k >= lo && hi.is_none_or(|hi| k <= hi)))
+            .collect();
+        return match (inside.first(), inside.last()) {
+            (Some(&from), Some(&to)) => PeriodPick::Span {
+                from: Some(from.clone()),
+                to: hi.map(|_| to.clone()),
+                last: None,
+            },
+            _ => nearest(d, q.periods[0]),
+        };
+    }
+    // a change since a period: from it to the latest
+    if op == Operation::Change && q.ask.since && q.periods.len() == 1 {
+        let asked = q.periods[0];
+        return match (find(asked), d.periods.last()) {
+            (Some(v), Some(last)) if v != *last => PeriodPick::Several(vec![v, last.clone()]),
+            (Some(_), _) => nearest(d, asked),
+            (None, _) if kind_ok(asked) => nearest(d, asked),
+            (None, _) => PeriodPick::OtherFrequency,
+        };
+    }
     if q.periods.len() > 1 {
-        return PeriodPick::Several(q.periods.iter().filter_map(|&p| find(p)).collect());
+        let mut found = Vec::new();
+        for &p in &q.periods {
+            match find(p) {
+                Some(v) => found.push(v),
+                None if kind_ok(p) => return nearest(d, p),
+                None => return PeriodPick::OtherFrequency,
+            }
+        }
+        return PeriodPick::Several(found);
     }
     let asked = q.periods[0];
     if let Some(v) = find(asked) {
         return PeriodPick::Exact(v);
     }
-    if !parsed
-        .iter()
-        .any(|(x, _)| x.is_some_and(|x| same_kind(x, asked)))
-    {
+    if !kind_ok(asked) {
         return PeriodPick::OtherFrequency;
     }
-    let y = asked.year();
-    let mut near: Vec<&String> = d.periods.iter().collect();
-    near.sort_by_key(|s| (s.get(0..4).and_then(|x| x.parse::<i32>().ok()).unwrap_or(0) - y).abs());
-    let mut nearest: Vec<String> = near.into_iter().take(3).cloned().collect();
-    nearest.sort();
-    PeriodPick::Unavailable { nearest }
+    nearest(d, asked)
+}
+
+/// A reading's dimensions: fixed by a value, left open, named with several values, implied.
+struct Dims {
+    filters: Vec<Filter>,
+    open: Vec<String>,
+    several: Vec<(String, Vec<String>)>,
+    implied: Vec<String>,
+}
+
+/// A reading's dimensions shaped for the operation: the dimension a ranking or comparison runs
+/// over is not a filter, and the dimensions it determines are not open.
+struct Shape {
+    op: Operation,
+    over: Option<String>,
+    members: Vec<String>,
+    dims: Dims,
+}
+
+fn shape(
+    op: Operation,
+    d: &Dataset,
+    col_title: &[BTreeSet<String>],
+    rest: &[&str],
+    first_pos: &BTreeMap<(usize, usize), usize>,
+    mut dims: Dims,
+) -> Shape {
+    let col = |name: &str| d.columns.iter().position(|c| c.name == name);
+    let named_col = |name: &str| {
+        dims.filters
+            .iter()
+            .any(|f| f.column == name && f.how == How::Named)
+    };
+    let mut over = None;
+    let mut members = Vec::new();
+    let mut op = op;
+    // several values of one dimension at one period: a comparison
+    if matches!(op, Operation::Lookup | Operation::Comparison) && dims.several.len() == 1 {
+        let (c, values) = dims.several.remove(0);
+        let ci = col(&c).expect("a column of d");
+        let mut ordered: Vec<(usize, String)> = values
+            .into_iter()
+            .map(|v| {
+                let vi = d.columns[ci].values.iter().position(|x| x.value == v);
+                let at = vi
+                    .and_then(|vi| first_pos.get(&(ci, vi)).copied())
+                    .unwrap_or(usize::MAX);
+                (at, v)
+            })
+            .collect();
+        ordered.sort();
+        members = ordered.into_iter().map(|(_, v)| v).collect();
+        over = Some(c);
+        op = Operation::Comparison;
+    } else if op == Operation::Comparison {
+        // "compare … in 2019 and 2023": one series at two periods
+        op = Operation::Change;
+    }
+    if op == Operation::Ranking {
+        // the dimension the question names by its title ("which district"), else the one left
+        // open, else the broken-down dimension with the most values
+        let dims_ix: Vec<usize> = d
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.role == Role::Dimension && c.values.len() > 1 && !named_col(&c.name))
+            .map(|(i, _)| i)
+            .collect();
+        let by_title = dims_ix
+            .iter()
+            .copied()
+            .filter(|&ci| rest.iter().any(|w| col_title[ci].contains(*w)))
+            .max_by_key(|&ci| d.columns[ci].values.len());
+        let open_one = (dims.open.len() == 1).then(|| col(&dims.open[0])).flatten();
+        let widest = dims_ix
+            .iter()
+            .copied()
+            .max_by_key(|&ci| d.columns[ci].values.len());
+        over = by_title
+            .or(open_one)
+            .or(widest)
+            .map(|ci| d.columns[ci].name.clone());
+    }
+    if let Some(o) = &over {
+        dims.filters.retain(|f| f.column != *o);
+        dims.open.retain(|c| c != o);
+        // a district ranked or compared: its state goes with it
+        let determined: Vec<String> = d
+            .columns
+            .iter()
+            .filter(|c| c.determined_by.contains(o))
+            .map(|c| c.name.clone())
+            .collect();
+        for c in determined {
+            let defaulted = dims
+                .filters
+                .iter()
+                .any(|f| f.column == c && f.how == How::Default);
+            if dims.open.contains(&c) || defaulted {
+                dims.open.retain(|x| *x != c);
+                dims.filters.retain(|f| f.column != c);
+                dims.implied.push(c);
+            }
+        }
+    }
+    Shape {
+        op,
+        over,
+        members,
+        dims,
+    }
 }
 
 /// Resolve a question against the catalogue. `similarity(dataset, column)` gives the cosine
@@ -594,6 +810,17 @@ pub fn resolve(
     ix: &Index,
     similarity: &dyn Fn(usize, Option<usize>) -> Option<f64>,
 ) -> Resolution {
+    // an operator word the catalogue has as a value ("minimum" income) is that value
+    let is_value = |w: &str| ix.vocab.value_words.contains(stem(w));
+    let requalified;
+    let q = if q.ask.words.iter().any(|&i| is_value(&q.tokens[i])) {
+        let mut r = q.clone();
+        r.ask = crate::intent::classify(&q.tokens, &q.period_tokens, q.periods.len(), &is_value);
+        requalified = r;
+        &requalified
+    } else {
+        q
+    };
     let toks = stemmed(&q.tokens);
     let mentions = find_mentions(q, &toks, ix);
     // question words, with synonyms
@@ -654,6 +881,7 @@ pub fn resolve(
         let mut named: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
         let mut mentions_cols: Vec<(usize, Vec<usize>)> = Vec::new();
         let mut twins: Vec<(usize, usize)> = Vec::new();
+        let mut first_pos: BTreeMap<(usize, usize), usize> = BTreeMap::new();
         for m in mine {
             let overlaps = m.positions.iter().any(|j| used.contains(j));
             // the same words may name the same value through two labels, or the same name in
@@ -677,6 +905,10 @@ pub fn resolve(
             spans.push(m.positions.clone());
             used.extend(m.positions.iter().copied());
             named.entry(m.column).or_default().insert(m.value);
+            let p = first_pos
+                .entry((m.column, m.value))
+                .or_insert(m.positions[0]);
+            *p = (*p).min(m.positions[0]);
         }
         // value words of other datasets, not used here
         let mut foreign_spans: BTreeSet<Vec<usize>> = BTreeSet::new();
@@ -771,6 +1003,25 @@ pub fn resolve(
         let period = pick_period(q, d);
         for (ri, reading) in readings.iter().enumerate() {
             let (filters, open, several, implied) = dims_for(reading);
+            let shape = shape(
+                q.ask.op,
+                d,
+                &ix.col_title[di],
+                &rest.iter().map(|(_, w)| *w).collect::<Vec<_>>(),
+                &first_pos,
+                Dims {
+                    filters,
+                    open,
+                    several,
+                    implied,
+                },
+            );
+            let Dims {
+                filters,
+                open,
+                several,
+                implied,
+            } = shape.dims;
             let named = reading;
             for (mi, m) in d.columns.iter().enumerate() {
                 if m.role != Role::Measure {
@@ -825,6 +1076,16 @@ pub fn resolve(
                     })
                     .map(|(_, w)| w.to_string())
                     .collect();
+                let mut total = total;
+                for &i in &q.ask.words {
+                    let w = toks[i].as_str();
+                    if !crate::question::is_stop_word(w)
+                        && (title.contains(w) || ix.ds_title[di].contains(w))
+                    {
+                        explained += weight(w);
+                        total += weight(w);
+                    }
+                }
                 let coverage = if total > 0.0 {
                     explained / total
                 } else if !named.is_empty() {
@@ -852,26 +1113,27 @@ pub fn resolve(
                     .filter(|t| !rest.iter().any(|(_, w)| expand(w).contains(t)))
                     .filter(|t| !used.iter().any(|&j| toks[j] == **t))
                     .count();
-                let is_rate = m
-                    .unit
-                    .as_deref()
-                    .is_some_and(|u| u == "%" || u.starts_with("per "))
-                    || title
-                        .iter()
-                        .any(|t| ["rate", "ratio", "kadar", "nisbah"].contains(&t.as_str()));
+                let is_rate = m.is_rate();
                 let sim = similarity(di, Some(mi))
                     .or_else(|| similarity(di, None))
                     .unwrap_or(0.0);
                 let period_pen = match &period {
-                    PeriodPick::Exact(_) | PeriodPick::Latest | PeriodPick::Several(_) => 0.0,
+                    PeriodPick::Exact(_)
+                    | PeriodPick::Latest
+                    | PeriodPick::Several(_)
+                    | PeriodPick::Span { .. } => 0.0,
                     PeriodPick::Unavailable { .. } => 0.8,
                     PeriodPick::OtherFrequency => 1.0,
                     PeriodPick::NoPeriods => 1.2,
                 };
                 // no period named: fresher data first (a table that stopped in 2023 after one that
                 // goes on to 2026)
-                let stale = match (&period, d.periods.last(), newest) {
-                    (PeriodPick::Latest, Some(last), Some(newest)) => {
+                let open_ended = matches!(
+                    period,
+                    PeriodPick::Latest | PeriodPick::Span { to: None, .. }
+                );
+                let stale = match (open_ended, d.periods.last(), newest) {
+                    (true, Some(last), Some(newest)) => {
                         let y =
                             |s: &str| s.get(0..4).and_then(|x| x.parse::<i32>().ok()).unwrap_or(0);
                         (y(newest) - y(last)).clamp(0, 5) as f64
@@ -904,6 +1166,11 @@ pub fn resolve(
                 out.push(Candidate {
                     dataset: di,
                     measure: mi,
+                    op: shape.op,
+                    direction: q.ask.direction,
+                    n: q.ask.n,
+                    over: shape.over.clone(),
+                    members: shape.members.clone(),
                     filters: filters.clone(),
                     open: open.clone(),
                     implied: implied.clone(),

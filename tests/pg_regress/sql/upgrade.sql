@@ -46,6 +46,8 @@ ALTER EXTENSION dosm_rag UPDATE TO '0.5.0';
 SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
 -- a source from before 0.5.0 has no catalogue: rag_answer still cites it (the fuzzy leg)
 SELECT dosm_rag.rag_answer('Johor CPI March 2023') -> 'citations' -> 0 ->> 'source' AS cited;
+ALTER EXTENSION dosm_rag UPDATE TO '0.6.0';
+SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
 SELECT pg_temp.snapshot('upgraded');
 SELECT count(*) FILTER (WHERE kind = 'fresh') = count(*) FILTER (WHERE kind = 'upgraded') AS same_count,
        count(*) FILTER (WHERE kind = 'fresh') > 20 AS nontrivial
