@@ -2,9 +2,9 @@
 -- periods, compares places or categories and follows series, computing in SQL over the exact
 -- rows (dosm_rag.cell_number, an index on facts (source, period)); dosm_rag.series(query)
 -- returns a question's series for charts. Nothing stored changes.
--- Built from sql/schema_0.6.0.sql, the function below and sql/finalize.sql; frozen once 0.6.0
--- is released. tests/pg_regress/sql/upgrade.sql checks that an upgraded installation matches a
--- fresh one.
+-- Built from sql/schema_0.6.0.sql, sql/knowledge_0.6.0.sql, the function below and
+-- sql/finalize.sql; frozen once 0.6.0 is released. tests/pg_regress/sql/upgrade.sql checks that
+-- an upgraded installation matches a fresh one.
 
 -- dosm_rag 0.6.0: computed answers (rankings, changes, comparisons, series). Included in the
 -- generated install script (extension_sql_file!) and, verbatim, in dosm_rag--0.5.0--0.6.0.sql.
@@ -20,6 +20,31 @@ RETURN CASE WHEN pg_catalog.btrim(metadata ->> col) ~ '^[-+]?([0-9]+(\.[0-9]*)?|
 -- A ranking or a comparison reads one period of a source: every row at that period, whatever
 -- its dimension values.
 CREATE INDEX facts_period ON dosm_rag.facts (source, period);
+
+-- dosm_rag 0.6.0: more shipped knowledge (rows with shipped = true; extend with INSERT). Included
+-- in the generated install script and, verbatim, in dosm_rag--0.5.0--0.6.0.sql.
+
+-- GDP's seasonally adjusted series at constant prices, as English questions name it.
+INSERT INTO dosm_rag.aliases (alias, value, shipped) VALUES
+('constant prices seasonally adjusted', 'real_sa', true),
+('seasonally adjusted', 'real_sa', true),
+('terlaras musim', 'real_sa', true)
+ON CONFLICT DO NOTHING;
+
+-- The glossary, both ways: the Malay acronym of GDP, a DUN as English calls it, the census, and
+-- mortality as the catalogue titles it ("Kadar Mortaliti Ibu Bersalin").
+INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
+('kdnk', 'gdp', true),
+('gdp', 'kdnk', true),
+('seat', 'dun', true),
+('constituency', 'dun', true),
+('banci', 'census', true),
+('census', 'banci', true),
+('kematian', 'mortaliti', true),
+('mortaliti', 'kematian', true),
+('mortality', 'death', true),
+('ratio', 'rate', true)
+ON CONFLICT DO NOTHING;
 
 CREATE FUNCTION dosm_rag."series"(
 	"query" TEXT

@@ -94,7 +94,20 @@ fn computed(
 ) -> Answer {
     let mut executed: Vec<Executed<'_>> = Vec::new();
     let best = &res.candidates[0];
-    for c in res.candidates.iter().take(3) {
+    // as for lookups: a close candidate that leaves no word of another table's title unexplained
+    // goes first ("teras" asks for core CPI, not the headline division)
+    let mut order: Vec<&resolve::Candidate> = res.candidates.iter().take(6).collect();
+    if !best.others_words.is_empty() {
+        if let Some(i) = order
+            .iter()
+            .position(|c| c.others_words.is_empty() && c.score >= best.score - 0.4)
+        {
+            let c = order.remove(i);
+            order.insert(0, c);
+        }
+    }
+    let best = order[0];
+    for c in order.into_iter().take(3) {
         if c.op != best.op || c.score < best.score - 0.1 {
             break;
         }

@@ -62,6 +62,11 @@ pgrx::extension_sql_file!(
     name = "schema_0_6_0",
     requires = ["knowledge_0_5_0"]
 );
+pgrx::extension_sql_file!(
+    "../sql/knowledge_0.6.0.sql",
+    name = "knowledge_0_6_0",
+    requires = ["schema_0_6_0"]
+);
 
 // Last: read access for every role, and a pinned search_path on every function that has none
 // bound at creation (SQL-standard bodies are bound already), naming pgvector's schema.

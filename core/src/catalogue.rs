@@ -549,6 +549,11 @@ impl Vocabulary {
         };
         let mut value_words = BTreeSet::new();
         for d in &cat.datasets {
+            if d.title_en.is_none() {
+                // no title: the source's name stands for it ("census_district")
+                add(&d.source.replace('_', " "));
+                docs += 1;
+            }
             for t in [
                 &d.title_en,
                 &d.title_ms,

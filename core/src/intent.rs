@@ -90,7 +90,18 @@ const LOW: &[&str] = &[
 /// Malay "paling" + adjective: "paling tinggi", "paling rendah".
 const PALING_HIGH: &[&str] = &["tinggi", "besar", "banyak", "ramai"];
 const PALING_LOW: &[&str] = &["rendah", "kecil", "sedikit", "kurang"];
-const RANK_WORDS: &[&str] = &["rank", "ranking", "ranked", "manakah", "mana", "kedudukan"];
+const RANK_WORDS: &[&str] = &[
+    "rank",
+    "ranking",
+    "ranked",
+    "manakah",
+    "mana",
+    "kedudukan",
+    "list",
+    "senaraikan",
+    "name",
+    "namakan",
+];
 
 const CHANGE: &[&str] = &[
     "change",
@@ -163,6 +174,10 @@ const SPAN_UNITS: &[&str] = &[
     "tahun", "suku", "sukuan", "tempoh",
 ];
 const COMPARE: &[&str] = &[
+    "difference",
+    "differ",
+    "perbezaan",
+    "beza",
     "compare",
     "compared",
     "comparison",
@@ -174,15 +189,33 @@ const COMPARE: &[&str] = &[
     "perbandingan",
     "banding",
 ];
-const HOW_HAS: &[&str] = &["has", "have", "bagaimana", "bagaimanakah"];
+/// "How has it changed", "how did it move": a series; "how much did it change": a change.
+const HOW_DID: &[&str] = &["has", "have", "did", "bagaimana", "bagaimanakah"];
+/// "How much", "berapa banyak": the size of a change.
+const HOW_MUCH: &[&str] = &["much", "berapa", "berapakah", "banyakkah"];
 /// Range words: "from 2015 to 2020", "between … and …", "dari … hingga …".
 const RANGE: &[&str] = &[
     "from", "to", "between", "dari", "daripada", "hingga", "sehingga", "antara", "until", "till",
 ];
 /// Words that only frame the question ("how much", "by how much", "berapa banyak").
 const FRAME: &[&str] = &[
-    "much", "by", "banyak", "over", "time", "the", "each", "every",
+    "much",
+    "by",
+    "banyak",
+    "banyakkah",
+    "over",
+    "time",
+    "the",
+    "each",
+    "every",
+    "did",
+    "between",
+    "antara",
+    "move",
+    "moved",
 ];
+/// A change word right after these is a measure's title ("month-on-month change").
+const TITLE_BEFORE: &[&str] = &["on", "percentage", "peratus", "ke"];
 
 const NUMBER_WORDS: &[(&str, usize)] = &[
     ("one", 1),
@@ -273,9 +306,17 @@ pub fn classify(
         let marks: Vec<usize> = ask.words.iter().copied().collect();
         for i in marks {
             let near = [i + 1, i.wrapping_sub(1), i.wrapping_sub(2)];
+            // "the 46th percentile", "persentil ke-46": an ordinal, not a count
+            let ordinal = |j: usize| {
+                at(j.wrapping_sub(1)) == "ke"
+                    || matches!(
+                        at(j + 1),
+                        "th" | "st" | "nd" | "rd" | "percentile" | "persentil"
+                    )
+            };
             if let Some(j) = near
                 .into_iter()
-                .find(|&j| free(j) && count(at(j)).is_some())
+                .find(|&j| free(j) && count(at(j)).is_some() && !ordinal(j))
             {
                 ask.n = count(at(j));
                 ask.words.insert(j);
@@ -284,25 +325,33 @@ pub fn classify(
         }
         // a count that opens the question: "Lima daerah dengan …", "List 5 states …"
         if ask.n.is_none() {
-            if let Some(j) = (0..2.min(toks.len())).find(|&j| free(j) && count(at(j)).is_some()) {
+            if let Some(j) = (0..4.min(toks.len())).find(|&j| free(j) && count(at(j)).is_some()) {
                 ask.n = count(at(j));
                 ask.words.insert(j);
             }
         }
         return ask;
     }
-    // the last n periods
+    // the last n periods: "last 12 months", "the past five years", "12 bulan terakhir",
+    // "4 suku tahun lepas"
     for (i, t) in toks.iter().enumerate() {
-        if is(t, LAST) {
-            // "last 12 months" / "12 bulan terakhir" / "the past five years"
-            let (n_at, unit_at) = if count(at(i + 1)).is_some() {
-                (i + 1, i + 2)
-            } else {
-                (i.wrapping_sub(2), i.wrapping_sub(1))
-            };
-            if let (Some(n), true) = (count(at(n_at)), is(at(unit_at), SPAN_UNITS)) {
+        if !is(t, LAST) {
+            continue;
+        }
+        let after = count(at(i + 1)).map(|n| (n, i + 1, vec![i + 2]));
+        let before = (2..=3).find_map(|back| {
+            let j = i.checked_sub(back)?;
+            let units: Vec<usize> = (j + 1..i).collect();
+            (units.iter().all(|&u| is(at(u), SPAN_UNITS)))
+                .then(|| count(at(j)).map(|n| (n, j, units)))
+                .flatten()
+        });
+        if let Some((n, at_n, units)) = after.or(before) {
+            if units.iter().all(|&u| is(at(u), SPAN_UNITS)) {
                 ask.last = Some(n);
-                ask.words.extend([i, n_at, unit_at]);
+                ask.words.insert(i);
+                ask.words.insert(at_n);
+                ask.words.extend(units);
             }
         }
     }
@@ -314,19 +363,27 @@ pub fn classify(
         ask.since = true;
         ask.words.insert(i);
     }
-    let changed: Vec<usize> = (0..toks.len()).filter(|&i| is(at(i), CHANGE)).collect();
+    let changed: Vec<usize> = (0..toks.len())
+        .filter(|&i| is(at(i), CHANGE) && !is(at(i.wrapping_sub(1)), TITLE_BEFORE))
+        .collect();
     let series: Vec<usize> = (0..toks.len()).filter(|&i| is(at(i), SERIES)).collect();
     let compare: Vec<usize> = (0..toks.len()).filter(|&i| is(at(i), COMPARE)).collect();
-    let how_has = toks.iter().any(|t| is(t, HOW_HAS));
+    let how_much = (0..toks.len()).any(|i| {
+        (at(i) == "how" && is(at(i + 1), HOW_MUCH)) || matches!(at(i), "berapa" | "berapakah")
+    });
+    let how_did = !how_much
+        && (0..toks.len()).any(|i| {
+            (at(i) == "how" && is(at(i + 1), HOW_DID)) || is(at(i), &["bagaimana", "bagaimanakah"])
+        });
     let ranged = periods >= 2 && toks.iter().any(|t| is(t, RANGE));
     // a change word with one period and no span is a measure's title ("month-on-month change")
-    ask.op = if !changed.is_empty() && (periods >= 2 || ask.since) && !(how_has && ask.since) {
+    // "how did it change from 2019 to 2023": the series; "how much did it change": the change;
+    // a change word with one period and no span is a measure's title ("change in prices")
+    ask.op = if !series.is_empty() || ask.last.is_some() || (!changed.is_empty() && how_did) {
+        Operation::Series
+    } else if !changed.is_empty() && (periods >= 2 || ask.since) {
         Operation::Change
-    } else if !series.is_empty()
-        || ask.last.is_some()
-        || ask.since
-        || (!changed.is_empty() && how_has)
-    {
+    } else if ask.since {
         Operation::Series
     } else if !compare.is_empty() {
         Operation::Comparison
@@ -340,7 +397,7 @@ pub fn classify(
         ask.words.extend(series);
         ask.words.extend(compare);
         for (i, t) in toks.iter().enumerate() {
-            if is(t, RANGE) || is(t, FRAME) || is(t, HOW_HAS) {
+            if is(t, RANGE) || is(t, FRAME) || is(t, HOW_DID) || is(t, HOW_MUCH) {
                 ask.words.insert(i);
             }
         }
@@ -404,6 +461,8 @@ mod tests {
         assert_eq!((a.op, a.last), (Operation::Series, Some(12)));
         let a = parse("kadar inflasi 12 bulan terakhir").ask;
         assert_eq!(a.last, Some(12));
+        let a = parse("Trend KDNK dalam 4 suku tahun lepas").ask;
+        assert_eq!(a.last, Some(4));
     }
 
     #[test]

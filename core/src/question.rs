@@ -252,6 +252,15 @@ pub const STOP_WORDS: &[&str] = &[
     "seluruh",
     "malaysia",
     "malaysian",
+    "currently",
+    "now",
+    "today",
+    "kini",
+    "sekarang",
+    "masa",
+    "mempunyai",
+    "mencatat",
+    "punya",
 ];
 
 /// Words that belong to a period when they stand next to one ("in the year 2020", "bulan Mac").

@@ -12,9 +12,15 @@ the CSV here, at run time; nothing of ../shared is copied into the repository. O
 object per line (see tests/eval/README.md). A summary goes to stderr. Without the data directory
 it prints "skipped: ../shared not found" and exits 0.
 
+Two families of questions: single-value ones (lookup, latest, empty_cell, unanswerable_*,
+out_of_domain), and after them the derived ones (`"derived": true`: ranking, change, comparison,
+series), whose `expected` result (ranked members, two values and their difference, a series'
+count/first/last/min/max) is computed here from the cells.
+
 Standard library only. Deterministic for a given --seed (every table draws from its own random
-stream, so `--subset ci` is exactly the full set without the two population tables CI does not
-load).
+stream, the derived questions from streams of their own, so `--subset ci` is exactly the full set
+without the two population tables CI does not load, and the single-value questions are the same
+with or without the derived ones).
 """
 
 import argparse
@@ -24,6 +30,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -1094,6 +1101,7 @@ class Gen:
         self.seed = seed
         self.concepts = Concepts(tables)
         self.out = []
+        self.derived = []  # ranking, change, comparison, series: written after the others
         # every place name in the data, to check that the invented ones are absent
         self.places = set()
         for t in tables:
@@ -1313,6 +1321,724 @@ class Gen:
                       filters={}, measure=None, freq=None)
 
 
+# --------------------------------------------------------------------------------------------
+# Derived questions: ranking, change, comparison, series (expected results computed here)
+# --------------------------------------------------------------------------------------------
+
+DERIVED_KINDS = ["ranking", "change", "comparison", "series"]
+CPI_SOURCES = ("cpi_2d", "cpi_2d_state_inflation", "cpi_2d_inflation")
+RATE_TOKENS = {"rate", "kadar", "ratio", "nisbah", "inflation", "inflasi", "growth", "pertumbuhan", "proportion"}
+PLACE_COLS = ("state", "district", "dun")
+
+RANK_NOUN_EN = {"state": ("state", "states"), "district": ("district", "districts"),
+                "dun": ("state seat", "state seats"), "division": ("CPI division", "CPI divisions")}
+RANK_NOUN_MS = {"state": "negeri", "district": "daerah", "dun": "DUN", "division": "bahagian IHP"}
+UNITS_EN = {"month": "months", "quarter": "quarters", "year": "years"}
+UNITS_MS = {"month": "bulan", "quarter": "suku tahun", "year": "tahun"}
+LAST_N = {"month": [6, 12, 12, 24], "quarter": [4, 8, 8], "year": [3, 5, 5, 10]}
+RANGE_LEN = {"month": (6, 24), "quarter": (4, 12), "year": (3, 10)}
+SERIES_MAX = 40
+SEX_MEMBER_EN = {"male": "males", "female": "females"}
+SEX_MEMBER_MS = {"male": "lelaki", "female": "perempuan"}
+# labour tables state the same measures monthly and annually: series and changes say which
+DERIVED_QUAL = dict(LATEST_QUAL, labourforce_annual=("annual ", " tahunan"))
+CENSUS_LATEST = ("in the latest census", "menurut banci terkini")
+
+
+def n_derived(t, kind, ranks, compares):
+    big = len(t.rows) >= 2000
+    if kind == "ranking":
+        return (2 + big) if ranks else 0
+    if kind == "comparison":
+        return (2 + big) if compares else 0
+    return 1 + (len(t.rows) >= 400)
+
+
+class View:
+    """A table as describe() sees it with some columns hidden, so that the ranked or compared
+    dimension is not named (a hidden dimension reads as its aggregate, e.g. sex 'both')."""
+
+    def __init__(self, t, hide):
+        self._t = t
+        self.hide = set(hide)
+        self.col = {k: v for k, v in t.col.items() if k not in self.hide}
+        self.dims = [d for d in t.dims if d not in self.hide]
+
+    def __getattr__(self, name):
+        return getattr(self._t, name)
+
+    def val(self, row, c):
+        if c in self.hide and self._t.defaults.get(c):
+            return sorted(self._t.defaults[c])[0]
+        return row[self._t.col[c]]
+
+
+def derived_describe(t, row, m, lang, rng, hide=()):
+    """(core, dims suffix, place, named) for a derived question; `hide` columns are not named."""
+    v = View(t, hide)
+    if "division" in v.hide and t.source in CPI_SOURCES:
+        en, ms = CPI_INDEX if m == "index" else INFLATION[m]
+        core = rng.choice(en if lang == "en" else ms)
+        named = {}
+        place = place_phrase(v, row, lang, rng, named)
+        place += national_suffix(v, lang, rng, 0.2)
+        return core, "", place, named
+    core, dsuf, place, _hm, named = describe(v, row, m, lang, rng)
+    core = " ".join(re.sub(r"\{\w+\}", "", core).split())  # a placeholder of a hidden dimension
+    for c in v.hide:
+        named.pop(c, None)
+    return core, dsuf, place, named
+
+
+def decimals(s):
+    s = s.strip()
+    if "e" in s.lower():
+        return None
+    return len(s.split(".", 1)[1]) if "." in s else 0
+
+
+def diff_str(a, b):
+    """b - a as a number rounded to the inputs' decimals (no float noise)."""
+    da, db = decimals(a), decimals(b)
+    d = float(b) - float(a)
+    if da is None or db is None:
+        return d
+    d = round(d, max(da, db))
+    return int(d) if max(da, db) == 0 else d
+
+
+def is_rate(t, m, row):
+    """A rate/ratio/percentage measure: its change is given in points, not in per cent."""
+    f = t.cat["fields"].get(m, {})
+    text = " ".join([m, f.get("title_en", ""), f.get("title_ms", "")]).lower()
+    if RATE_TOKENS & set(re.split(r"[^a-z]+", text)):
+        return True
+    desc = f.get("description_en", "").lower()
+    if "%" in desc or "percentage" in desc or "per cent" in desc:
+        return True
+    if t.source == "ipi" and row[t.col["series"]] != "abs":
+        return True
+    return False
+
+
+def is_aggregate(t, c, code):
+    return code in t.defaults.get(c, set()) or code.lower() in ("malaysia", "overall", "total", "both") \
+        or code.startswith("overall")
+
+
+def next_period(freq, pk):
+    y, m = pk
+    if freq == "year":
+        return (y + 1, m)
+    step = 3 if freq == "quarter" else 1
+    m += step
+    return (y + 1, m - 12) if m > 12 else (y, m)
+
+
+def join_en(xs):
+    return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+
+
+def join_ms(xs):
+    return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " dan " + xs[-1]
+
+
+class SeriesIndex:
+    """Rows of one table by series (every dimension value) and by period."""
+
+    def __init__(self, t):
+        self.t = t
+        self.series = {}
+        seen, self.dup = set(), set()
+        for i, row in enumerate(t.rows):
+            if t.dates[i] is None:
+                continue
+            key = tuple(row[t.col[d]] for d in t.dims)
+            pk = t.period_key(i)
+            if (key, pk) in seen:
+                self.dup.add(key)  # two rows for one series and period: never asked
+            seen.add((key, pk))
+            self.series.setdefault(key, []).append(i)
+        for rows in self.series.values():
+            rows.sort(key=t.period_key)
+        self.newest = max(t.period_key(i) for i in range(len(t.rows)) if t.dates[i])
+        self.groups = {}
+        self.by_measure = {m: [i for i, row in enumerate(t.rows) if t.dates[i] is not None
+                               and row[t.col[m]] != "" and is_number(row[t.col[m]])] for m in t.measures}
+
+    def group(self, vary):
+        """{fixed values of the other dimensions: {period: [row, ...]}} with the `vary` columns free."""
+        vary = frozenset(vary)
+        if vary not in self.groups:
+            t = self.t
+            g = {}
+            keep = [k for k, d in enumerate(t.dims) if d not in vary]
+            for key, rows in self.series.items():
+                if key in self.dup:
+                    continue
+                fk = tuple(key[k] for k in keep)
+                per = g.setdefault(fk, {})
+                for i in rows:
+                    per.setdefault(t.period_key(i), []).append(i)
+            self.groups[vary] = g
+        return self.groups[vary]
+
+
+class Derived:
+    """Draws the derived questions of one table from its own random streams (the single-value
+    questions' streams are untouched)."""
+
+    def __init__(self, gen, t):
+        self.gen = gen
+        self.t = t
+        self.ix = SeriesIndex(t)
+        self.measures = [m for m in t.measures if not (t.source == "census_district" and m in CENSUS_SKIP)
+                         and self.ix.by_measure[m]]
+
+    # ---- helpers --------------------------------------------------------------------------
+    def ok(self, i, m):
+        """A cell a derived question may use: numeric, not excluded, stated alike by every table."""
+        t = self.t
+        row = t.rows[i]
+        v = row[t.col[m]]
+        if v == "" or not is_number(v):
+            return False
+        if t.source.startswith("population_") and float(v) < 1.0:
+            return False
+        if excluded_cell(t, i, row, m):
+            return False
+        return self.gen.concepts.fair(t, row, m)
+
+    def latest_ok(self, m):
+        """No period named is fair only where no sibling table goes further in time."""
+        src = self.t.source
+        if src in LATEST_EXCLUDE:
+            excl = LATEST_EXCLUDE[src]
+            return excl is not None and m not in excl
+        return True
+
+    def pstr(self, i):
+        return self.t.val(self.t.rows[i], self.t.date_col)
+
+    def period_words(self, i, lang, rng, k=None):
+        t = self.t
+        y, mo, _ = t.dates[i]
+        bare, prep = period_forms(t.freq, y, mo, lang, census=(t.source == "census_district"))
+        if k is None:
+            return rng.choice(bare), rng.choice(prep)
+        return bare[min(k, len(bare) - 1)], prep[min(k, len(prep) - 1)]
+
+    def latest_words(self, lang):
+        """No period: None (the sentence says "latest"), or "in the latest census"."""
+        if self.t.source == "census_district":
+            return CENSUS_LATEST[0 if lang == "en" else 1]
+        return None
+
+    def anchor(self, m, rng):
+        return rng.choice(self.ix.by_measure[m])
+
+    def fixed_values(self, row, vary, rng):
+        """The other dimensions: the anchor row's values, mostly pulled back to the aggregate."""
+        t = self.t
+        out = []
+        for d in t.dims:
+            if d in vary:
+                continue
+            v = row[t.col[d]]
+            dv = t.defaults.get(d) or set()
+            if t.source == "population_dun" and d in ("age", "ethnicity"):
+                v = "overall"  # citizenship moves between these two columns over the years
+            elif dv and v not in dv and rng.random() < 0.6:
+                v = sorted(dv)[0]
+            out.append(v)
+        return tuple(out)
+
+    def specs(self, compare):
+        t = self.t
+        out = []
+        if "dun" in t.col:
+            out.append(("dun", frozenset({"dun", "parlimen"})))
+        elif "district" in t.col:
+            out.append(("district", frozenset({"district"})))
+            if not compare:
+                states = {}
+                for r in t.rows:
+                    states.setdefault(t.val(r, "district"), set()).add(t.val(r, "state"))
+                if all(len(v) == 1 for v in states.values()):
+                    out.append(("district", frozenset({"district", "state"})))  # districts nationally
+        elif "state" in t.col:
+            out.append(("state", frozenset({"state"})))
+        if "division" in t.col:
+            out.append(("division", frozenset({"division"})))
+        if compare:
+            for c in ("sex", "ethnicity"):
+                if c in t.col and c in t.dims and len({t.val(r, c) for r in t.rows} - t.defaults.get(c, set())) >= 2:
+                    if c == "ethnicity" and t.source == "population_dun":
+                        continue
+                    out.append((c, frozenset({c})))
+        # a dimension needs >= 3 members to rank
+        res = []
+        for c, vary in out:
+            members = {t.val(r, c) for r in t.rows} - t.defaults.get(c, set())
+            if len(members) >= (2 if compare else 3):
+                res.append((c, vary))
+        return res
+
+    def member_name(self, c, code, lang, rng):
+        t = self.t
+        if c == "state":
+            return state_name(code, lang, rng)
+        if c == "division":
+            return division_label(t, code, lang, rng)
+        if c == "sex":
+            return (SEX_MEMBER_EN if lang == "en" else SEX_MEMBER_MS)[code]
+        if c == "ethnicity":
+            return (ETH_EN if lang == "en" else ETH_MS).get(code, code)
+        return code
+
+    def labour_qual(self, core, lang):
+        q_en, q_ms = DERIVED_QUAL.get(self.t.source, ("", ""))
+        if lang == "en":
+            if not q_en:
+                return core
+            return "the " + q_en + noart(core) if core.startswith("the ") else q_en + core
+        return core + q_ms
+
+    def emit(self, kind, k, text, lang, m, named, expected, note, **extra):
+        q = dict(id=f"{self.t.source}-{kind}-{k:02d}", question=text, lang=lang, kind=kind, source=self.t.source,
+                 answerable=True, expected_value=None, expected_row_ref=None, expected_period=None,
+                 filters=named, measure=m, freq=self.t.freq, derived=True)
+        q.update(extra)
+        q["expected"] = expected
+        q["note"] = note
+        self.gen.derived.append(q)
+
+    # ---- ranking --------------------------------------------------------------------------
+    def rankings(self, count):
+        t = self.t
+        specs = self.specs(compare=False)
+        rng = self.gen.rng(t.source, "derived-ranking")
+        used, k, tries = set(), 0, 0
+        while k < count and tries < 300 and specs and self.measures:
+            tries += 1
+            c, vary = rng.choice(specs)
+            m = rng.choice(self.measures)
+            a = self.anchor(m, rng)
+            fk = self.fixed_values(t.rows[a], vary, rng)
+            per = self.ix.group(vary).get(fk)
+            if not per:
+                continue
+            latest = rng.random() < 0.25 and self.latest_ok(m)
+            if latest:
+                pk = max(per)
+                if pk != self.ix.newest:
+                    continue
+            else:
+                pk = t.period_key(a)
+                if pk not in per:
+                    continue
+            rows = [i for i in per[pk] if not is_aggregate(t, c, t.val(t.rows[i], c))]
+            if len(rows) < 3 or any(not is_number(t.val(t.rows[i], m)) for i in rows):
+                continue  # an empty member leaves the ranking unknown
+            direction = "desc" if rng.random() < 0.6 else "asc"
+            x = rng.random()
+            n = 1 if x < 0.6 else (3 if x < 0.9 else 5)
+            if len(rows) < max(n, 3) + (1 if n > 1 else 0):
+                n = 1
+            key = (c, vary, fk, pk, m, direction)
+            if key in used:
+                continue
+            rows.sort(key=lambda i: float(t.val(t.rows[i], m)), reverse=(direction == "desc"))
+            vals = [float(t.val(t.rows[i], m)) for i in rows]
+            head = vals[:n + 1]
+            if len(set(head)) != len(head):
+                continue  # a tie at the top or at the n-th place
+            listed = rows[:max(n, 3)]
+            if not all(self.ok(i, m) for i in listed):
+                continue
+            if latest and t.source == "population_state" and \
+                    any(t.val(t.rows[i], "state") in DISTRICT_EQ_STATE for i in listed):
+                continue
+            codes = [t.val(t.rows[i], c) for i in rows]
+            if len(set(codes)) != len(codes):
+                continue
+            used.add(key)
+            lang = self.gen.lang(rng)
+            hide = set(vary)
+            core, dsuf, place, named = derived_describe(t, t.rows[listed[0]], m, lang, rng, hide)
+            if latest:
+                inP = self.latest_words(lang)
+            else:
+                _bare, inP = self.period_words(listed[0], lang, rng)
+            text = ranking_sentence(c, n, direction, core, dsuf + place, inP, lang, rng)
+            exp = {"column": c, "direction": direction, "n": n, "period": self.pstr(listed[0]),
+                   "members": [[t.val(t.rows[i], c), t.val(t.rows[i], m), i] for i in listed]}
+            scope = "nationally" if "state" in vary and c == "district" else None
+            note = ("latest by default" if latest else "period named") + (f"; districts {scope}" if scope else "")
+            self.emit("ranking", k, text, lang, m, named, exp, note)
+            k += 1
+
+    # ---- comparison -----------------------------------------------------------------------
+    def comparisons(self, count):
+        t = self.t
+        specs = self.specs(compare=True)
+        rng = self.gen.rng(t.source, "derived-comparison")
+        used, k, tries = set(), 0, 0
+        while k < count and tries < 300 and specs and self.measures:
+            tries += 1
+            c, vary = rng.choice(specs)
+            m = rng.choice(self.measures)
+            a = self.anchor(m, rng)
+            fk = self.fixed_values(t.rows[a], vary, rng)
+            per = self.ix.group(vary).get(fk)
+            if not per:
+                continue
+            latest = rng.random() < 0.25 and self.latest_ok(m)
+            if latest:
+                pk = max(per)
+                if pk != self.ix.newest:
+                    continue
+            else:
+                pk = t.period_key(a)
+                if pk not in per:
+                    continue
+            cands = [i for i in per[pk] if not is_aggregate(t, c, t.val(t.rows[i], c)) and self.ok(i, m)]
+            if latest and t.source == "population_state":
+                cands = [i for i in cands if t.val(t.rows[i], "state") not in DISTRICT_EQ_STATE]
+            if len(cands) < 2:
+                continue
+            nm = 3 if len(cands) >= 3 and rng.random() < 0.2 else 2
+            picked = rng.sample(sorted(cands), nm)
+            codes = [t.val(t.rows[i], c) for i in picked]
+            if len(set(codes)) != nm:
+                continue
+            key = (c, vary, fk, pk, m, tuple(sorted(codes)))
+            if key in used:
+                continue
+            used.add(key)
+            lang = self.gen.lang(rng)
+            core, dsuf, place, named = derived_describe(t, t.rows[picked[0]], m, lang, rng, set(vary))
+            names = [self.member_name(c, code, lang, rng) for code in codes]
+            if c in PLACE_COLS:
+                place = ""  # the members are the places
+                if c in ("district", "dun") and "state" in t.col:
+                    named["state"] = t.val(t.rows[picked[0]], "state")
+                    names[-1] += f" ({state_name(named['state'], lang, rng)})"
+            if latest:
+                inP = self.latest_words(lang)
+            else:
+                _bare, inP = self.period_words(picked[0], lang, rng)
+            text = comparison_sentence(c, names, core, dsuf, place, inP, lang, rng)
+            v0, v1 = (t.val(t.rows[i], m) for i in picked[:2])
+            exp = {"column": c, "period": self.pstr(picked[0]),
+                   "members": [[code, t.val(t.rows[i], m), i] for code, i in zip(codes, picked)],
+                   "difference": diff_str(v1, v0)}
+            self.emit("comparison", k, text, lang, m, named, exp,
+                      "latest common period" if latest else "period named")
+            k += 1
+
+    # ---- change ---------------------------------------------------------------------------
+    def changes(self, count):
+        t = self.t
+        rng = self.gen.rng(t.source, "derived-change")
+        used, k, tries = set(), 0, 0
+        while k < count and tries < 300 and self.measures:
+            tries += 1
+            m = rng.choice(self.measures)
+            a = self.anchor(m, rng)
+            key = self.fixed_values(t.rows[a], (), rng)
+            if key not in self.ix.series or key in self.ix.dup:
+                continue
+            at = [j for j in self.ix.series[key] if t.period_key(j) == t.period_key(a)]
+            if not at or not self.ok(at[0], m):
+                continue
+            a = at[0]
+            others = [j for j in self.ix.series[key] if j != a and self.ok(j, m)]
+            if not others:
+                continue
+            pa = t.period_key(a)
+            if t.freq != "year" and rng.random() < 0.5:
+                same = [j for j in others if t.dates[j][1] == t.dates[a][1] and abs(t.dates[j][0] - pa[0]) == 1]
+                others = same or others
+            b = rng.choice(others)
+            i0, i1 = sorted((a, b), key=t.period_key)
+            v0, v1 = t.val(t.rows[i0], m), t.val(t.rows[i1], m)
+            rate = is_rate(t, m, t.rows[i0])
+            if not rate and float(v0) == 0:
+                continue
+            uk = (key, m, t.period_key(i0), t.period_key(i1))
+            if uk in used:
+                continue
+            used.add(uk)
+            lang = self.gen.lang(rng)
+            core, dsuf, place, named = derived_describe(t, t.rows[i0], m, lang, rng)
+            core = self.labour_qual(core, lang)
+            y0, mo0, _ = t.dates[i0]
+            bare0, _ = period_forms(t.freq, y0, mo0, lang, census=(t.source == "census_district"))
+            kk = rng.randrange(len(bare0))
+            A, _ = self.period_words(i0, lang, rng, kk)
+            B, _ = self.period_words(i1, lang, rng, kk)
+            sign = (float(v1) > float(v0)) - (float(v1) < float(v0))
+            text = change_sentence(core, dsuf + place, A, B, sign, lang, rng)
+            diff = diff_str(v0, v1)
+            pct = None if rate else round((float(v1) / float(v0) - 1) * 100, 6)
+            exp = {"from_period": self.pstr(i0), "to_period": self.pstr(i1), "from_value": v0, "to_value": v1,
+                   "from_row": i0, "to_row": i1, "difference": diff, "percent": pct, "rate": rate}
+            self.emit("change", k, text, lang, m, named, exp, "rate: percentage points" if rate else "level",
+                      expected_rate=rate)
+            k += 1
+
+    # ---- series ---------------------------------------------------------------------------
+    def series(self, count):
+        t = self.t
+        rng = self.gen.rng(t.source, "derived-series")
+        used, k, tries = set(), 0, 0
+        while k < count and tries < 300 and self.measures:
+            tries += 1
+            m = rng.choice(self.measures)
+            a = self.anchor(m, rng)
+            key = self.fixed_values(t.rows[a], (), rng)
+            if key not in self.ix.series or key in self.ix.dup:
+                continue
+            rows = self.ix.series[key]
+            a = rows[-1]
+            if len(rows) < 3:
+                continue
+            can_latest = self.latest_ok(m) and t.period_key(rows[-1]) == self.ix.newest and not (
+                t.source == "population_state" and t.val(t.rows[a], "state") in DISTRICT_EQ_STATE)
+            mode = wchoice(rng, [("last", 0.4), ("since", 0.25), ("range", 0.35)]) if can_latest else "range"
+            lang = self.gen.lang(rng)
+            if mode == "last":
+                n = rng.choice(LAST_N[t.freq])
+                sel = rows[-n:]
+                if len(sel) < n or any(next_period(t.freq, t.period_key(x)) != t.period_key(y)
+                                       for x, y in zip(sel, sel[1:])):
+                    continue  # "the last 5 years" only where the series has every one of them
+            elif mode == "since":
+                if t.freq == "month" and rng.random() < 0.4:
+                    starts = [s for s in range(len(rows)) if 3 <= len(rows) - s <= SERIES_MAX]
+                else:
+                    starts = [s for s in range(len(rows)) if 3 <= len(rows) - s <= SERIES_MAX
+                              and (s == 0 or t.dates[rows[s - 1]][0] != t.dates[rows[s]][0])]
+                    starts = [s for s in starts if s > 0]  # "since 2019": the series started before
+                if not starts:
+                    continue
+                s = rng.choice(starts)
+                sel = rows[s:]
+                by_year = not (t.freq == "month" and t.dates[rows[s]][1] != 1) and \
+                    (s == 0 or t.dates[rows[s - 1]][0] != t.dates[rows[s]][0])
+            else:
+                lo, hi = RANGE_LEN[t.freq]
+                ln = rng.randint(lo, hi)
+                s = rng.randrange(0, max(1, len(rows) - 2))
+                sel = rows[s:s + ln]
+                if len(sel) < 3:
+                    continue
+            if not all(self.ok(i, m) for i in sel):
+                continue  # an empty (or unfair) point in range
+            uk = (key, m, t.period_key(sel[0]), t.period_key(sel[-1]), mode)
+            if uk in used:
+                continue
+            used.add(uk)
+            core, dsuf, place, named = derived_describe(t, t.rows[sel[0]], m, lang, rng)
+            core = self.labour_qual(core, lang)
+            suffix = dsuf + place
+            census = t.source == "census_district"
+            if mode == "last":
+                text = series_last_sentence(core, suffix, n, t.freq, lang, rng)
+                note = f"last {n} periods"
+            elif mode == "since":
+                y, mo, _ = t.dates[sel[0]]
+                if by_year:
+                    A = rng.choice(period_forms("year", y, 1, lang, census=census)[0])
+                else:
+                    A = rng.choice(period_forms(t.freq, y, mo, lang)[0][:2])
+                text = series_since_sentence(core, suffix, A, lang, rng)
+                note = "since " + ("the year" if by_year else "the month")
+            else:
+                y0, mo0, _ = t.dates[sel[0]]
+                y1, mo1, _ = t.dates[sel[-1]]
+                bare0 = period_forms(t.freq, y0, mo0, lang, census=census)[0]
+                kk = rng.randrange(min(2, len(bare0)))
+                A = bare0[kk]
+                B = period_forms(t.freq, y1, mo1, lang, census=census)[0][kk]
+                text = series_range_sentence(core, suffix, A, B, lang, rng)
+                note = "range"
+            vals = [float(t.val(t.rows[i], m)) for i in sel]
+            lo_v, hi_v = min(vals), max(vals)
+            i_lo = [i for i, v in zip(sel, vals) if v == lo_v]
+            i_hi = [i for i, v in zip(sel, vals) if v == hi_v]
+            exp = {"count": len(sel),
+                   "first": [self.pstr(sel[0]), t.val(t.rows[sel[0]], m)],
+                   "last": [self.pstr(sel[-1]), t.val(t.rows[sel[-1]], m)],
+                   "min": t.val(t.rows[i_lo[0]], m), "max": t.val(t.rows[i_hi[0]], m),
+                   "min_period": self.pstr(i_lo[0]) if len(i_lo) == 1 else None,
+                   "max_period": self.pstr(i_hi[0]) if len(i_hi) == 1 else None,
+                   "rows": list(sel)}
+            self.emit("series", k, text, lang, m, named, exp, note)
+            k += 1
+
+    def run(self):
+        t = self.t
+        ranks, compares = self.specs(compare=False), self.specs(compare=True)
+        self.rankings(n_derived(t, "ranking", ranks, compares))
+        self.changes(n_derived(t, "change", ranks, compares))
+        self.comparisons(n_derived(t, "comparison", ranks, compares))
+        self.series(n_derived(t, "series", ranks, compares))
+
+
+def plural(core):
+    """A bare plural noun ("live births", "maternal deaths") takes have/do, not has/does."""
+    w = core.split()
+    return not core.startswith("the ") and bool(w) and w[-1].endswith("s") and not w[-1].isupper()
+
+
+def ranking_sentence(c, n, direction, core, suffix, inP, lang, rng):
+    c_ = noart(core)
+    if lang == "en":
+        one, many = RANK_NOUN_EN[c]
+        hi = "highest" if direction == "desc" else "lowest"
+        if inP is None:  # latest by default
+            if n == 1:
+                opts = [(f"Which {one} has the {hi} {c_}{suffix}?", 3),
+                        (f"Which {one} has the {hi} {c_}{suffix} according to the latest data?", 2),
+                        (f"Which {one} currently has the {hi} {c_}{suffix}?", 1.5),
+                        (f"{cap(one)} with the {hi} {c_}{suffix}, latest figures", 1)]
+            else:
+                top = "Top" if direction == "desc" else "Bottom"
+                opts = [(f"{top} {n} {many} by {c_}{suffix}, latest figures", 2),
+                        (f"Which {n} {many} have the {hi} {c_}{suffix} in the most recent data?", 2),
+                        (f"List the {n} {many} with the {hi} {c_}{suffix} (latest).", 1)]
+            return cap(wchoice(rng, opts))
+        if n == 1:
+            opts = [(f"Which {one} had the {hi} {c_}{suffix} {inP}?", 3),
+                    (f"Which {one} recorded the {hi} {c_}{suffix} {inP}?", 2),
+                    (f"{cap(inP)}, which {one} had the {hi} {c_}{suffix}?", 1.5),
+                    (f"{cap(one)} with the {hi} {c_}{suffix} {inP}", 1)]
+        else:
+            top = "Top" if direction == "desc" else "Bottom"
+            opts = [(f"{top} {n} {many} by {c_}{suffix} {inP}", 2.5),
+                    (f"Which {n} {many} had the {hi} {c_}{suffix} {inP}?", 2),
+                    (f"List the {n} {many} with the {hi} {c_}{suffix} {inP}.", 1.5)]
+        return cap(wchoice(rng, opts))
+    noun = RANK_NOUN_MS[c]
+    hi = rng.choice(["tertinggi", "paling tinggi"] if direction == "desc" else ["terendah", "paling rendah"])
+    top = "teratas" if direction == "desc" else "terbawah"
+    if inP is None:
+        if n == 1:
+            opts = [(f"{cap(noun)} manakah yang mencatatkan {core} {hi}{suffix} mengikut data terkini?", 3),
+                    (f"{cap(noun)} manakah yang mempunyai {core} {hi}{suffix} pada masa ini?", 2),
+                    (f"{cap(noun)} dengan {core} {hi}{suffix} (data terkini)", 1)]
+        else:
+            opts = [(f"{n} {noun} {top} mengikut {core}{suffix} (data terkini)", 2),
+                    (f"Senaraikan {n} {noun} dengan {core} {hi}{suffix} mengikut data terkini.", 2)]
+        return cap(wchoice(rng, opts))
+    if n == 1:
+        opts = [(f"{cap(noun)} manakah yang mencatatkan {core} {hi}{suffix} {inP}?", 3),
+                (f"{cap(noun)} manakah yang mempunyai {core} {hi}{suffix} {inP}?", 2),
+                (f"{cap(inP)}, {noun} manakah yang mencatatkan {core} {hi}{suffix}?", 1.5)]
+    else:
+        opts = [(f"{n} {noun} {top} mengikut {core}{suffix} {inP}", 2.5),
+                (f"Senaraikan {n} {noun} dengan {core} {hi}{suffix} {inP}.", 2)]
+        if direction == "desc":
+            opts.append((f"{cap(noun)} manakah {n} teratas bagi {core}{suffix} {inP}?", 1))
+    return cap(wchoice(rng, opts))
+
+
+def comparison_sentence(c, names, core, dsuf, place, inP, lang, rng):
+    c_ = noart(core)
+    two = len(names) == 2
+    if lang == "en":
+        prep = rng.choice(["in", "of"]) if c in PLACE_COLS else "for"
+        L = join_en(names)
+        vs = " vs ".join(names)
+        if inP is None:
+            opts = [(f"Compare the latest {c_}{dsuf} {prep} {L}{place}.", 3),
+                    (f"{cap(c_)}{dsuf}{place}: {vs}, latest figures", 1.5)]
+            if two:
+                do = "do" if plural(c_) else "does"
+                opts.append((f"How {do} the latest {c_}{dsuf} {prep} {names[0]} compare with {names[1]}{place}?", 1))
+            return cap(wchoice(rng, opts))
+        opts = [(f"Compare {core}{dsuf} {prep} {L}{place} {inP}.", 3),
+                (f"{cap(c_)}{dsuf}{place}: {vs} {inP}", 1.5)]
+        if two:
+            opts += [(f"How did {core}{dsuf} {prep} {names[0]} compare with {names[1]}{place} {inP}?", 1.5),
+                     (f"What was the difference in {c_}{dsuf} between {names[0]} and {names[1]}{place} {inP}?", 1)]
+        return cap(wchoice(rng, opts))
+    prep = rng.choice(["di", "bagi"]) if c in PLACE_COLS else "bagi"
+    L = join_ms(names)
+    vs = " berbanding ".join(names)
+    if inP is None:
+        opts = [(f"Bandingkan {core}{dsuf} terkini {prep} {L}{place}.", 3),
+                (f"{cap(core)}{dsuf}{place} terkini: {vs}", 1.5)]
+        return cap(wchoice(rng, opts))
+    opts = [(f"Bandingkan {core}{dsuf} {prep} {L}{place} {inP}.", 3),
+            (f"{cap(core)}{dsuf}{place}: {vs} {inP}", 1.5)]
+    if two:
+        opts += [(f"Apakah perbezaan {core}{dsuf} antara {names[0]} dengan {names[1]}{place} {inP}?", 1.5),
+                 (f"Bagaimanakah {core}{dsuf} {prep} {names[0]} berbanding {names[1]}{place} {inP}?", 1)]
+    return cap(wchoice(rng, opts))
+
+
+def change_sentence(core, suffix, A, B, sign, lang, rng):
+    c_ = noart(core)
+    if lang == "en":
+        opts = [(f"How much did {core}{suffix} change between {A} and {B}?", 3),
+                (f"What was the change in {c_}{suffix} from {A} to {B}?", 2),
+                (f"{cap(c_)}{suffix}: change from {A} to {B}", 1)]
+        if sign:
+            up = rng.choice(["rise", "increase"]) if sign > 0 else rng.choice(["fall", "decrease", "drop"])
+            opts.append((f"By how much did {core}{suffix} {up} from {A} to {B}?", 3))
+        return cap(wchoice(rng, opts))
+    opts = [(f"Berapakah perubahan {core}{suffix} antara {A} dan {B}?", 3),
+            (f"Apakah perubahan {core}{suffix} dari {A} ke {B}?", 2),
+            (f"Perubahan {core}{suffix} antara {A} dan {B}", 1)]
+    if sign:
+        up = "meningkat" if sign > 0 else rng.choice(["menurun", "berkurang"])
+        opts.append((f"Berapa banyakkah {core}{suffix} {up} dari {A} hingga {B}?", 3))
+    return cap(wchoice(rng, opts))
+
+
+def series_last_sentence(core, suffix, n, freq, lang, rng):
+    c_ = noart(core)
+    if lang == "en":
+        u = UNITS_EN[freq]
+        has = "have" if plural(core) else "has"
+        return cap(wchoice(rng, [(f"How {has} {core}{suffix} moved over the last {n} {u}?", 3),
+                                 (f"Show {core}{suffix} for the last {n} {u}.", 2),
+                                 (f"{cap(c_)}{suffix} over the past {n} {u}", 1.5),
+                                 (f"What is the trend in {c_}{suffix} over the last {n} {u}?", 1.5)]))
+    u = UNITS_MS[freq]
+    return cap(wchoice(rng, [(f"Bagaimanakah {core}{suffix} berubah dalam {n} {u} terakhir?", 3),
+                             (f"Tunjukkan {core}{suffix} bagi {n} {u} terkini.", 2),
+                             (f"Trend {core}{suffix} dalam {n} {u} lepas", 1.5)]))
+
+
+def series_since_sentence(core, suffix, A, lang, rng):
+    c_ = noart(core)
+    if lang == "en":
+        has = "have" if plural(core) else "has"
+        return cap(wchoice(rng, [(f"How {has} {core}{suffix} changed since {A}?", 3),
+                                 (f"{cap(c_)}{suffix} since {A}", 1.5),
+                                 (f"Show the trend in {c_}{suffix} since {A}.", 1.5)]))
+    return cap(wchoice(rng, [(f"Bagaimanakah {core}{suffix} berubah sejak {A}?", 3),
+                             (f"{cap(core)}{suffix} sejak {A}", 1.5),
+                             (f"Tunjukkan trend {core}{suffix} sejak {A}.", 1.5)]))
+
+
+def series_range_sentence(core, suffix, A, B, lang, rng):
+    c_ = noart(core)
+    if lang == "en":
+        return cap(wchoice(rng, [(f"{cap(c_)}{suffix} from {A} to {B}", 2),
+                                 (f"Show me {core}{suffix} from {A} to {B}.", 2),
+                                 (f"How did {core}{suffix} move between {A} and {B}?", 2),
+                                 (f"What was the trend in {c_}{suffix} from {A} to {B}?", 1.5)]))
+    return cap(wchoice(rng, [(f"Trend {core}{suffix} dari {A} hingga {B}", 2),
+                             (f"Tunjukkan {core}{suffix} dari {A} hingga {B}.", 2),
+                             (f"Bagaimanakah {core}{suffix} berubah dari {A} hingga {B}?", 2)]))
+
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--out", required=True, help="questions JSONL to write")
@@ -1335,7 +2061,9 @@ def main():
     for t in tables:
         gen.gen_table(t)
     gen.gen_ood()
-    qs = gen.out
+    for t in tables:
+        Derived(gen, t).run()
+    qs = gen.out + gen.derived
     if args.subset == "ci":
         qs = [q for q in qs if q["source"] not in CI_EXCLUDE]
     ids = [q["id"] for q in qs]
@@ -1348,12 +2076,14 @@ def main():
 
 
 def summarize(qs, args, file):
-    kinds = ["lookup", "latest", "empty_cell", "unanswerable_period", "unanswerable_place", "out_of_domain"]
+    kinds = ["lookup", "latest", "empty_cell", "unanswerable_period", "unanswerable_place", "out_of_domain"] \
+        + DERIVED_KINDS
     by_src = collections.defaultdict(collections.Counter)
     for q in qs:
         by_src[q["source"] or "(none)"][q["kind"]] += 1
     short = {"lookup": "look", "latest": "late", "empty_cell": "empty", "unanswerable_period": "period",
-             "unanswerable_place": "place", "out_of_domain": "ood"}
+             "unanswerable_place": "place", "out_of_domain": "ood", "ranking": "rank", "change": "chg",
+             "comparison": "cmp", "series": "ser"}
     print(f"generate.py: {len(qs)} questions ({args.subset}) -> {args.out}", file=file)
     print(f"{'source':32} " + " ".join(f"{short[k]:>6}" for k in kinds) + "  total", file=file)
     for s in sorted(by_src):
@@ -1361,16 +2091,20 @@ def summarize(qs, args, file):
         print(f"{s:32} " + " ".join(f"{c[k]:6d}" for k in kinds) + f"  {sum(c.values()):5d}", file=file)
     tot = collections.Counter(q["kind"] for q in qs)
     print(f"{'TOTAL':32} " + " ".join(f"{tot[k]:6d}" for k in kinds) + f"  {len(qs):5d}", file=file)
-    ans = [q for q in qs if q["answerable"]]
-    un = [q for q in qs if not q["answerable"]]
-    lang = collections.Counter(q["lang"] for q in qs)
+    base = [q for q in qs if not q.get("derived")]
+    der = [q for q in qs if q.get("derived")]
+    ans = [q for q in base if q["answerable"]]
+    un = [q for q in base if not q["answerable"]]
+    lang = collections.Counter(q["lang"] for q in base)
     lang_ans = collections.Counter(q["lang"] for q in ans)
-    print(f"answerable {len(ans)} (ms {lang_ans['ms']}, {lang_ans['ms'] / max(1, len(ans)):.0%}); "
+    print(f"single-value: answerable {len(ans)} (ms {lang_ans['ms']}, {lang_ans['ms'] / max(1, len(ans)):.0%}); "
           f"unanswerable incl. empty cells {len(un)}; lang en {lang['en']} ms {lang['ms']} "
-          f"({lang['ms'] / max(1, len(qs)):.0%} Malay)", file=file)
+          f"({lang['ms'] / max(1, len(base)):.0%} Malay)", file=file)
+    lang_d = collections.Counter(q["lang"] for q in der)
+    print(f"derived: {len(der)} from {len({q['source'] for q in der})} tables; lang en {lang_d['en']} "
+          f"ms {lang_d['ms']} ({lang_d['ms'] / max(1, len(der)):.0%} Malay)", file=file)
     kl = collections.Counter((q["kind"], q["lang"]) for q in qs)
-    print("kind x lang: " + ", ".join(f"{k} {kl[(k, 'en')]}/{kl[(k, 'ms')]}" for k in kinds), file=file)
-
+    print("kind x lang (en/ms): " + ", ".join(f"{k} {kl[(k, 'en')]}/{kl[(k, 'ms')]}" for k in kinds), file=file)
 
 if __name__ == "__main__":
     sys.exit(main())

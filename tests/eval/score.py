@@ -11,8 +11,12 @@ times each call with clock_timestamp() and keeps an error per question instead o
 the answers come back with \\copy ... TO a CSV file. --answers reads precomputed answers instead:
 one `id<TAB>answer-json[<TAB>latency-ms]` line per question (the format --dump-answers writes).
 
-Standard library only. The last line of the output is `eval: N passed, M failed`; the exit status
-is 1 below any floor (unless --no-floors), 2 on a usage or database error.
+Derived questions (`"derived": true`: ranking, change, comparison, series) are scored on their own
+(operation, values and result of the answer against `expected`, see tests/eval/README.md) and never
+enter the single-value metrics, which are computed on the other questions exactly as before.
+
+Standard library only. The last line of the output is `eval: N passed, M failed` (all questions);
+the exit status is 1 below any floor (unless --no-floors), 2 on a usage or database error.
 """
 
 import argparse
@@ -33,6 +37,7 @@ DEFAULT_DATA = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "open
 
 ANSWERABLE_KINDS = ("lookup", "latest")
 KINDS = ["lookup", "latest", "empty_cell", "unanswerable_period", "unanswerable_place", "out_of_domain"]
+DERIVED_KINDS = ["ranking", "change", "comparison", "series"]
 
 PSQL_SCRIPT = r"""
 \set ON_ERROR_STOP 1
@@ -185,17 +190,22 @@ def norm_period(s):
     return None
 
 
-def period_matches(got, q):
-    e = norm_period(q.get("expected_period"))
+def period_eq(got, expected, freq):
+    """The same period at the table's frequency ('2022-01-01' is '2022'; '2023-03-01' is '3/1/2023')."""
+    e = norm_period(expected)
     g = norm_period(got)
     if e is None or g is None or e[0] != g[0]:
         return False
-    freq = q.get("freq") or "year"
+    freq = freq or "year"
     if freq == "year":
         return True
     if freq == "quarter":
         return g[2] is not None and g[2] == e[2]
     return g[1] is not None and g[1] == e[1]
+
+
+def period_matches(got, q):
+    return period_eq(got, q.get("expected_period"), q.get("freq"))
 
 
 def as_number(v):
@@ -279,6 +289,285 @@ def judge(q, entry):
         else:
             r["reason"] = "quoted_empty_cell" if q["kind"] == "empty_cell" else "answered_unanswerable"
     return r
+
+
+# --------------------------------------------------------------------------------------------
+# Judging derived questions (ranking, change, comparison, series)
+# --------------------------------------------------------------------------------------------
+
+def is_derived(q):
+    return bool(q.get("derived")) or q.get("kind") in DERIVED_KINDS
+
+
+def csv_decimals(s):
+    """Decimals the CSV writes ('3021.0' -> 1, '23018' -> 0); None for an exponent or a non-string."""
+    if not isinstance(s, str):
+        return None
+    s = s.strip()
+    if "e" in s.lower():
+        return None
+    return len(s.split(".", 1)[1]) if "." in s else 0
+
+
+def num_match(got, expected, dec=None):
+    """Relative 1e-6, or equal after rounding both to the CSV's decimals."""
+    g = as_number(got)
+    if g is None or math.isnan(g) or expected is None:
+        return False
+    e = float(expected)
+    if math.isclose(g, e, rel_tol=1e-6, abs_tol=1e-9):
+        return True
+    if dec is None:
+        dec = csv_decimals(expected)
+    return dec is not None and round(g, dec) == round(e, dec)
+
+
+def percent_match(got, expected):
+    g = as_number(got)
+    return g is not None and not math.isnan(g) and abs(g - float(expected)) <= 0.01 + 1e-9
+
+
+def norm_code(c):
+    if c is None or isinstance(c, bool):
+        return None
+    c = " ".join(str(c).split()).casefold()
+    return str(int(c)) if c.isdigit() else c  # messy/ writes division "1" for "01"
+
+
+def code_eq(got, expected):
+    g = norm_code(got)
+    return g is not None and g == norm_code(expected)
+
+
+def dec_of(*strs):
+    ds = [csv_decimals(x) for x in strs]
+    return None if any(d is None for d in ds) else max(ds)
+
+
+def _point(x):
+    """{period, value} from a dict, or (period, value) from a 2-list."""
+    if isinstance(x, dict):
+        return x.get("period"), x.get("value")
+    if isinstance(x, (list, tuple)) and len(x) == 2:
+        return x[0], x[1]
+    return None, x
+
+
+def check_ranking(q, a, values, result):
+    e, freq, probs = q["expected"], q.get("freq"), []
+    n = int(e["n"])
+    rp = result.get("period")
+    if rp is not None and not period_eq(rp, e["period"], freq):
+        probs.append(f"result.period {rp!r}, expected {e['period']}")
+    if result.get("direction") not in (None, e["direction"]):
+        probs.append(f"direction {result.get('direction')!r}, expected {e['direction']}")
+    if len(values) < n:
+        probs.append(f"{len(values)} values, expected the top {n}")
+    for k, (code, val, _row) in enumerate(e["members"][:n]):
+        if k >= len(values):
+            break
+        v = values[k]
+        if not code_eq(v.get("member"), code):
+            probs.append(f"#{k + 1} member {v.get('member')!r}, expected {code!r}")
+        if not num_match(v.get("value"), val):
+            probs.append(f"#{k + 1} value {v.get('value')!r}, expected {val}")
+        per = v.get("period", rp)
+        if per is None or not period_eq(per, e["period"], freq):
+            probs.append(f"#{k + 1} period {per!r}, expected {e['period']}")
+    return probs
+
+
+def check_change(q, a, values, result):
+    e, freq, probs = q["expected"], q.get("freq"), []
+    v0 = values[0] if len(values) > 0 else {}
+    v1 = values[1] if len(values) > 1 else {}
+    for side, v in (("from", v0), ("to", v1)):
+        per = result.get(side, v.get("period"))
+        if per is None or not period_eq(per, e[side + "_period"], freq):
+            probs.append(f"{side} period {per!r}, expected {e[side + '_period']}")
+        val = result.get(side + "_value", v.get("value"))
+        if not num_match(val, e[side + "_value"]):
+            probs.append(f"{side}_value {val!r}, expected {e[side + '_value']}")
+    diff = result.get("difference", a.get("value"))
+    if not num_match(diff, e["difference"], dec_of(e["from_value"], e["to_value"])):
+        probs.append(f"difference {diff!r}, expected {e['difference']}")
+    pc = result.get("percent")
+    if e.get("rate"):
+        if pc is not None:
+            probs.append(f"percent {pc!r} for a rate (expected null: the change is in points)")
+    elif e.get("percent") is not None and not percent_match(pc, e["percent"]):
+        probs.append(f"percent {pc!r}, expected {e['percent']}")
+    return probs
+
+
+def check_comparison(q, a, values, result):
+    e, freq, probs = q["expected"], q.get("freq"), []
+    rp = result.get("period")
+    if rp is not None and not period_eq(rp, e["period"], freq):
+        probs.append(f"result.period {rp!r}, expected {e['period']}")
+    mem = e["members"]
+    if len(values) < len(mem):
+        probs.append(f"{len(values)} values, expected {len(mem)}")
+    for k, (code, val, _row) in enumerate(mem):
+        if k >= len(values):
+            break
+        v = values[k]
+        if not code_eq(v.get("member"), code):
+            probs.append(f"#{k + 1} member {v.get('member')!r}, expected {code!r}")
+        if not num_match(v.get("value"), val):
+            probs.append(f"#{k + 1} value {v.get('value')!r}, expected {val}")
+        per = v.get("period", rp)
+        if per is None or not period_eq(per, e["period"], freq):
+            probs.append(f"#{k + 1} period {per!r}, expected {e['period']}")
+    diff = result.get("difference", a.get("value"))
+    if not num_match(diff, e["difference"], dec_of(mem[0][1], mem[1][1])):
+        probs.append(f"difference {diff!r}, expected {e['difference']}")
+    return probs
+
+
+def check_series(q, a, values, result):
+    e, freq, probs = q["expected"], q.get("freq"), []
+    count = result.get("count", len(values) if values else None)
+    if as_number(count) != e["count"]:
+        probs.append(f"count {count!r}, expected {e['count']}")
+    for end, idx in (("first", 0), ("last", -1)):
+        got = result.get(end, values[idx] if values else None)
+        per, val = _point(got)
+        if per is None or not period_eq(per, e[end][0], freq):
+            probs.append(f"{end} period {per!r}, expected {e[end][0]}")
+        if not num_match(val, e[end][1]):
+            probs.append(f"{end} value {val!r}, expected {e[end][1]}")
+    for ext, fn in (("min", min), ("max", max)):
+        got = result.get(ext)
+        if got is None and values:
+            nums = [(as_number(v.get("value")), v.get("period")) for v in values
+                    if as_number(v.get("value")) is not None]
+            if nums:
+                x = fn(x for x, _ in nums)
+                got = {"value": x, "period": next(p for y, p in nums if y == x)}
+        per, val = _point(got)
+        if not num_match(val, e[ext]):
+            probs.append(f"{ext} {val!r}, expected {e[ext]}")
+        if e.get(ext + "_period") is not None and (per is None or not period_eq(per, e[ext + "_period"], freq)):
+            probs.append(f"{ext} period {per!r}, expected {e[ext + '_period']}")
+    return probs
+
+
+CHECKS = {"ranking": check_ranking, "change": check_change, "comparison": check_comparison, "series": check_series}
+
+
+def expected_rows(q):
+    e = q["expected"]
+    if q["kind"] == "ranking":
+        return [m[2] for m in e["members"][:int(e["n"])]]
+    if q["kind"] == "comparison":
+        return [m[2] for m in e["members"]]
+    if q["kind"] == "change":
+        return [e["from_row"], e["to_row"]]
+    return list(e["rows"])
+
+
+def judge_derived(q, entry):
+    a, ms, err = entry if entry else (None, None, "no answer returned")
+    r = {"id": q["id"], "kind": q["kind"], "lang": q["lang"], "source": q.get("source"), "derived": True,
+         "question": q["question"], "latency_ms": ms, "expected": q.get("expected"),
+         "filters": q.get("filters"), "measure": q.get("measure")}
+    if a is None or "_unparsable" in a or "_error" in a:
+        err = err or (a or {}).get("_error") or ("unparsable answer: " + str((a or {}).get("_unparsable"))[:200])
+        r.update(passed=False, reason="error", error=err, answered=False, abstained=False, correct=False,
+                 wrong=False, rows_cited=False, problems=[], got=None)
+        return r
+    fm = a.get("failure_mode")
+    values = [v for v in a.get("values") or [] if isinstance(v, dict)] if isinstance(a.get("values"), list) else []
+    result = a.get("result") if isinstance(a.get("result"), dict) else {}
+    ds = a.get("dataset") if isinstance(a.get("dataset"), dict) else {}
+    r["got"] = {"answer": a.get("answer"), "operation": a.get("operation"), "value": a.get("value"),
+                "values": values[:60], "result": result, "periods": a.get("periods"), "failure_mode": fm,
+                "dataset": ds.get("id"), "confidence": a.get("confidence"),
+                "citations": [{"source": s, "page_or_row": p} for s, p in citations(a)]}
+    r["answered"] = fm is None
+    rows = set()
+    for v in values:
+        try:
+            rows.add(int(v.get("row")))
+        except (TypeError, ValueError):
+            pass
+    rows |= {p for s, p in citations(a, 1000) if s == q.get("source") and p is not None}
+    r["rows_cited"] = all(x in rows for x in expected_rows(q))
+    if fm is not None:
+        r.update(passed=False, correct=False, wrong=False, abstained=True, problems=[], reason=f"abstained ({fm})")
+        return r
+    probs = []
+    if a.get("operation") != q["kind"]:
+        probs.append(f"operation {a.get('operation')!r}, expected {q['kind']!r}")
+    probs += CHECKS[q["kind"]](q, a, values, result)
+    correct = not probs
+    r.update(passed=correct, correct=correct, wrong=not correct, abstained=False, problems=probs,
+             reason="correct" if correct else ("wrong_operation" if probs[0].startswith("operation") else "wrong"))
+    return r
+
+
+def expected_summary(q):
+    e = q["expected"]
+    k = q["kind"]
+    if k == "ranking":
+        ms = ", ".join(f"{c} {v} (row {i})" for c, v, i in e["members"])
+        return f"{e['direction']} n={e['n']} by {e['column']} at {e['period']}: {ms}"
+    if k == "change":
+        pc = "null (rate)" if e["rate"] else e["percent"]
+        return (f"{e['from_period']} {e['from_value']} (row {e['from_row']}) -> {e['to_period']} {e['to_value']} "
+                f"(row {e['to_row']}): difference {e['difference']}, percent {pc}")
+    if k == "comparison":
+        ms = ", ".join(f"{c} {v} (row {i})" for c, v, i in e["members"])
+        return f"{e['column']} at {e['period']}: {ms}; difference {e['difference']}"
+    return (f"count {e['count']}, first {e['first']}, last {e['last']}, min {e['min']} ({e['min_period']}), "
+            f"max {e['max']} ({e['max_period']})")
+
+
+def got_summary(r):
+    g = r.get("got") or {}
+    vals = "; ".join(" ".join(str(v.get(x)) for x in ("member", "period", "value", "row") if x in v)
+                     for v in (g.get("values") or [])[:6])
+    return (f"operation {g.get('operation')!r}, failure_mode {g.get('failure_mode')}, value {g.get('value')!r}, "
+            f"values [{vals}{'; ...' if len(g.get('values') or []) > 6 else ''}], "
+            f"result {json.dumps(g.get('result'), ensure_ascii=False)[:240]}")
+
+
+def report_derived(results, out):
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    n = len(results)
+    n_ok = sum(r["correct"] for r in results)
+    n_wrong = sum(r["wrong"] for r in results)
+    n_abst = sum(r["abstained"] for r in results)
+    n_err = sum(1 for r in results if r["reason"] == "error")
+    n_rows = sum(1 for r in results if r["correct"] and r.get("rows_cited"))
+    lat = [r["latency_ms"] for r in results if r.get("latency_ms") is not None]
+    m = {"derived_accuracy": ratio(n_ok, n), "derived_wrong": n_wrong, "derived_abstained": n_abst,
+         "derived_p50_ms": quantile(lat, 0.5), "derived_p95_ms": quantile(lat, 0.95)}
+    p("")
+    p(f"derived questions {n}: accuracy {pct(n_ok, n).strip()} ({n_ok} correct, {n_wrong} wrong, "
+      f"{n_abst} abstained, {n_err} errors)")
+    p(f"{'derived kind x lang':22} {'n':>4} {'correct':>8} {'wrong':>6} {'abst':>5} {'acc':>7}")
+    for k in DERIVED_KINDS + [None]:
+        for lang in ("en", "ms", None):
+            rs = [r for r in results if (k is None or r["kind"] == k) and (lang is None or r["lang"] == lang)]
+            if not rs and k is not None:
+                continue
+            label = f"{k or 'all'} {lang or 'all'}"
+            ok = sum(r["correct"] for r in rs)
+            p(f"{label:22} {len(rs):4d} {ok:8d} {sum(r['wrong'] for r in rs):6d} "
+              f"{sum(r['abstained'] for r in rs):5d} {pct(ok, len(rs)):>7}")
+    p(f"derived rows          {n_rows}/{n_ok} correct answers carry every expected row in values[].row or "
+      f"citations (informational)")
+    if lat:
+        p(f"derived latency       p50 {m['derived_p50_ms']:.0f} ms, p95 {m['derived_p95_ms']:.0f} ms, "
+          f"max {max(lat):.0f} ms ({len(lat)} timed)")
+    else:
+        p("derived latency       not measured")
+    fm = collections.Counter((r.get("got") or {}).get("failure_mode") for r in results if r.get("got"))
+    modes = ", ".join(f"{k or 'answered'} {v}" for k, v in fm.most_common())
+    p("derived modes         " + (modes or "none (no answers)"))
+    return m
 
 
 # --------------------------------------------------------------------------------------------
@@ -402,8 +691,10 @@ def main():
     ap.add_argument("--min-abstention", type=float, default=0.97)
     ap.add_argument("--max-wrong", type=float, default=0.02)
     ap.add_argument("--max-empty-quotes", type=int, default=0)
+    ap.add_argument("--min-derived-accuracy", type=float, default=0.90,
+                    help="floor on correct / derived questions (ranking, change, comparison, series)")
     ap.add_argument("--no-floors", action="store_true", help="report only; exit 0 below the floors")
-    ap.add_argument("--show", type=int, default=15, help="failures to print (default 15)")
+    ap.add_argument("--show", type=int, default=15, help="failures to print, and derived failures (default 15)")
     args = ap.parse_args()
 
     if not args.questions or not os.path.exists(args.questions):
@@ -429,11 +720,14 @@ def main():
     if args.dump_answers:
         dump_answers(args.dump_answers, questions, answers)
 
-    results = [judge(q, answers.get(q["id"])) for q in questions]
+    results = [judge_derived(q, answers.get(q["id"])) if is_derived(q) else judge(q, answers.get(q["id"]))
+               for q in questions]
+    base = [r for r in results if not r.get("derived")]
+    derived = [r for r in results if r.get("derived")]
     out = sys.stdout
-    m = report(results, args, out)
+    m = report(base, args, out)
 
-    fails = [r for r in results if not r["passed"]]
+    fails = [r for r in base if not r["passed"]]
     if fails and args.show:
         print("", file=out)
         print(f"first {min(args.show, len(fails))} of {len(fails)} failures:", file=out)
@@ -445,6 +739,27 @@ def main():
                   f"{exp['expected_period']}); got value {g.get('value')!r} from {g.get('dataset')}, "
                   f"failure_mode {g.get('failure_mode')}, conf {g.get('confidence')}: "
                   f"{str(g.get('answer') or r.get('error') or '')[:120]}", file=out)
+    dm = None
+    if derived:
+        dm = report_derived(derived, out)
+        by_id = {q["id"]: q for q in questions}
+        dfails = [r for r in derived if not r["passed"]]
+        if dfails and args.show:
+            print("", file=out)
+            print(f"first {min(args.show, len(dfails))} of {len(dfails)} derived failures:", file=out)
+            for r in dfails[:args.show]:
+                q = by_id[r["id"]]
+                print(f"  {r['id']} [{r['reason']}] {r['question']}", file=out)
+                print(f"      expected {expected_summary(q)}", file=out)
+                if r["reason"] == "error":
+                    print(f"      got error: {str(r.get('error'))[:200]}", file=out)
+                    continue
+                print(f"      got {got_summary(r)}", file=out)
+                if r.get("problems"):
+                    print(f"      problems: {'; '.join(r['problems'][:6])}", file=out)
+                ans = (r.get("got") or {}).get("answer")
+                if ans:
+                    print(f"      answer: {str(ans)[:160]}", file=out)
     if args.results:
         order = sorted(range(len(results)), key=lambda i: (results[i]["passed"], i))
         with open(args.results, "w", encoding="utf-8") as fh:
@@ -452,6 +767,8 @@ def main():
                 fh.write(json.dumps(results[i], ensure_ascii=False) + "\n")
 
     failed_floors = check_floors(m, args)
+    if dm is not None and dm["derived_accuracy"] is not None and dm["derived_accuracy"] < args.min_derived_accuracy:
+        failed_floors.append(f"derived accuracy {dm['derived_accuracy']:.3f} (floor >= {args.min_derived_accuracy})")
     print("", file=out)
     if failed_floors:
         print("floors: BELOW " + "; ".join(failed_floors) + (" (--no-floors: not failing)" if args.no_floors else ""),
