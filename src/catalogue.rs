@@ -37,15 +37,19 @@ fn spi_err(e: pgrx::spi::SpiError) -> ! {
     )
 }
 
+/// Cells that publications use for "no figure" ("-", ".", "..", "x", "NA"): a column of numbers
+/// with some of these is still a column of numbers (a measure), not a dimension.
+const NO_FIGURE: &str = r"^\s*(\.+|-+|–|—|x|X|NA|N/A|n/a|n\.a\.)\s*$";
+
 const STATS_SQL: &str = "
 SELECT k.key,
        pg_catalog.count(DISTINCT k.value),
        pg_catalog.count(*) FILTER (WHERE k.value IS NULL OR k.value OPERATOR(pg_catalog.=) ''),
        pg_catalog.count(*),
        coalesce(pg_catalog.bool_and(k.value OPERATOR(pg_catalog.~) '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$')
-                FILTER (WHERE k.value OPERATOR(pg_catalog.<>) ''), false),
+                FILTER (WHERE k.value OPERATOR(pg_catalog.<>) '' AND k.value OPERATOR(pg_catalog.!~) $2), false),
        coalesce(pg_catalog.bool_and(k.value OPERATOR(pg_catalog.~) '^-?[0-9]+(\\.0+)?$')
-                FILTER (WHERE k.value OPERATOR(pg_catalog.<>) ''), false),
+                FILTER (WHERE k.value OPERATOR(pg_catalog.<>) '' AND k.value OPERATOR(pg_catalog.!~) $2), false),
        coalesce(pg_catalog.bool_and(k.value OPERATOR(pg_catalog.~) '^[12][0-9]{3}(-[0-9]{2}(-[0-9]{2})?|-?[Qq][1-4])?$')
                 FILTER (WHERE k.value OPERATOR(pg_catalog.<>) ''), false)
   FROM dosm_rag.embeddings e, pg_catalog.jsonb_each_text(e.metadata) AS k(key, value)
@@ -178,7 +182,7 @@ pub fn refresh(source: &str, raw: Option<&Value>, header: Option<Vec<String>>) -
     });
     Spi::connect_mut(|client| {
         let stats: Vec<ColumnStats> = client
-            .select(STATS_SQL, None, &[source.into()])
+            .select(STATS_SQL, None, &[source.into(), NO_FIGURE.into()])
             .unwrap_or_else(|e| spi_err(e))
             .map(|r| ColumnStats {
                 name: r.get::<String>(1).ok().flatten().unwrap_or_default(),

@@ -286,9 +286,13 @@ pub(crate) fn value_label(d: &Dataset, col: &str, value: &str, lang: Lang) -> St
 
 /// Confidence from the resolution's evidence: the share of the question explained, less each
 /// named value the dataset cannot use. Calibrated on the evaluation (tests/eval): answerable
-/// questions land at or above 0.6, others below.
-pub fn confidence(c: &Candidate, unknown: usize) -> f64 {
+/// questions land at or above 0.6, others below. A dataset without a publisher entry (`inferred`)
+/// is known by its column names only, and trusted less.
+pub fn confidence(c: &Candidate, inferred: bool, unknown: usize) -> f64 {
     let mut conf = 0.3 + 0.75 * c.coverage.clamp(0.0, 1.0);
+    if inferred {
+        conf -= 0.25;
+    }
     conf -= 0.3 * c.foreign.len() as f64;
     // a word no catalogue text knows ("Germany", "football"): the data may not be about it
     conf -= 0.25 * unknown as f64;
@@ -483,7 +487,7 @@ pub fn compose(
     let d = &cat.datasets[c.dataset];
     let m = &d.columns[c.measure];
     let freq = frequency(d);
-    let conf = confidence(c, res.unknown.len());
+    let conf = confidence(c, d.inferred, res.unknown.len());
     let mut a = Answer {
         lang: Some(lang),
         dataset: Some(dataset_json(d)),

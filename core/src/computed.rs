@@ -82,7 +82,7 @@ pub fn compose(
     let d = &cat.datasets[c.dataset];
     let m = &d.columns[c.measure];
     let freq = frequency(d);
-    let conf = confidence(c, res.unknown.len());
+    let conf = confidence(c, d.inferred, res.unknown.len());
     if conf < threshold {
         let mut f = below_threshold(cat, res, c, conf, lang);
         f.operation = Some(c.op);

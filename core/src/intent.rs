@@ -364,7 +364,11 @@ pub fn classify(
         ask.words.insert(i);
     }
     let changed: Vec<usize> = (0..toks.len())
-        .filter(|&i| is(at(i), CHANGE) && !is(at(i.wrapping_sub(1)), TITLE_BEFORE))
+        .filter(|&i| {
+            is(at(i), CHANGE)
+                && !is(at(i.wrapping_sub(1)), TITLE_BEFORE)
+                && at(i.wrapping_sub(2)) != "on"
+        })
         .collect();
     let series: Vec<usize> = (0..toks.len()).filter(|&i| is(at(i), SERIES)).collect();
     let compare: Vec<usize> = (0..toks.len()).filter(|&i| is(at(i), COMPARE)).collect();
@@ -477,6 +481,10 @@ mod tests {
             Operation::Lookup
         );
         assert_eq!(op("How has the CPI changed?"), Operation::Series);
+        assert_eq!(
+            op("Month-on-month change in prices from Jan 2017 to Dec 2017"),
+            Operation::Series
+        );
     }
 
     #[test]
