@@ -7,6 +7,8 @@
 #   bench/run.sh                      # peers: Python ONNX Runtime + tokenizers + psycopg2
 #   BENCH_WITH_TORCH=1 bench/run.sh   # also sentence-transformers on PyTorch (several GB, once)
 #   bench/run.sh --skip ingest,proxy  # extra arguments go to bench/bench.py (--help)
+#   BENCH_WHOLE_DSN=postgresql://.../db bench/run.sh   # also the whole OpenDOSM tables, loaded there
+#                                     # by tests/eval/load.sh, asked the eval's questions
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -47,6 +49,12 @@ ok "$("$venv/bin/python" -c 'import onnxruntime; print("onnxruntime", onnxruntim
 
 step "benchmark"
 mkdir -p target/bench
+whole=()
+if [ -n "${BENCH_WHOLE_DSN:-}" ]; then
+  python3 tests/eval/generate.py --out target/bench/whole_questions.jsonl 2>/dev/null
+  [ -s target/bench/whole_questions.jsonl ] &&
+    whole=(--whole-dsn "$BENCH_WHOLE_DSN" --whole-questions target/bench/whole_questions.jsonl)
+fi
 HF_HUB_OFFLINE=1 "$venv/bin/python" bench/bench.py --dsn "$bench_db" --admin-dsn "$admin" \
   --assets "$(pg_config --sharedir)/extension/dosm_rag" --root "$ROOT" ${st_model:+--st-model "$st_model"} \
-  --json target/bench/results.json "$@"
+  --json target/bench/results.json "${whole[@]}" "$@"
