@@ -37,7 +37,8 @@ DATABASE_URL=$(scripts/db.sh url) scripts/ingest_samples.sh | sed 's/^/    /'
 
 step "rag_answer"
 for q in "What was the unemployment rate in Sabah in Q3 2025?" "Berapakah penduduk Selangor pada 2026?" \
-  "what is CPI for 2023?" "Who won the 2022 FIFA World Cup?"; do
+  "what is CPI for 2023?" "Which state had the highest unemployment rate in Q3 2025?" \
+  "Who won the 2022 FIFA World Cup?"; do
   printf '\n    \033[1mQ: %s\033[0m\n' "$q"
   scripts/db.sh psql -At -v q="$q" <<'SQL' | sed 's/^/    /'
 SELECT 'answer:     ' || coalesce(a ->> 'answer', '(none)')
