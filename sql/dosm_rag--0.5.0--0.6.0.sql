@@ -28,7 +28,9 @@ CREATE INDEX facts_period ON dosm_rag.facts (source, period);
 INSERT INTO dosm_rag.aliases (alias, value, shipped) VALUES
 ('constant prices seasonally adjusted', 'real_sa', true),
 ('seasonally adjusted', 'real_sa', true),
-('terlaras musim', 'real_sa', true)
+('terlaras musim', 'real_sa', true),
+('seasonally adjusted real', 'real_sa', true),
+('real seasonally adjusted', 'real_sa', true)
 ON CONFLICT DO NOTHING;
 
 -- The glossary, both ways: the Malay acronym of GDP, a DUN as English calls it, the census, and
@@ -43,7 +45,12 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('kematian', 'mortaliti', true),
 ('mortaliti', 'kematian', true),
 ('mortality', 'death', true),
-('ratio', 'rate', true)
+('ratio', 'rate', true),
+-- Malay "pendapatan min" is the mean income; people who died are deaths
+('min', 'mean', true),
+('meninggal', 'kematian', true),
+('mati', 'kematian', true),
+('died', 'death', true)
 ON CONFLICT DO NOTHING;
 
 CREATE FUNCTION dosm_rag."series"(

@@ -5,7 +5,9 @@
 INSERT INTO dosm_rag.aliases (alias, value, shipped) VALUES
 ('constant prices seasonally adjusted', 'real_sa', true),
 ('seasonally adjusted', 'real_sa', true),
-('terlaras musim', 'real_sa', true)
+('terlaras musim', 'real_sa', true),
+('seasonally adjusted real', 'real_sa', true),
+('real seasonally adjusted', 'real_sa', true)
 ON CONFLICT DO NOTHING;
 
 -- The glossary, both ways: the Malay acronym of GDP, a DUN as English calls it, the census, and
@@ -20,5 +22,10 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('kematian', 'mortaliti', true),
 ('mortaliti', 'kematian', true),
 ('mortality', 'death', true),
-('ratio', 'rate', true)
+('ratio', 'rate', true),
+-- Malay "pendapatan min" is the mean income; people who died are deaths
+('min', 'mean', true),
+('meninggal', 'kematian', true),
+('mati', 'kematian', true),
+('died', 'death', true)
 ON CONFLICT DO NOTHING;
