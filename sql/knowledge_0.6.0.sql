@@ -26,6 +26,7 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 -- Malay "pendapatan min" is the mean income; people who died are deaths
 ('min', 'mean', true),
 ('meninggal', 'kematian', true),
+('dunia', 'kematian', true),
 ('mati', 'kematian', true),
 ('died', 'death', true)
 ON CONFLICT DO NOTHING;

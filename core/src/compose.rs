@@ -409,6 +409,15 @@ pub(crate) fn period_problem(
     }
 }
 
+/// A measure's title words in both languages and its name's ("age_0_14": age, 0, 14).
+fn measure_words(c: &Column) -> std::collections::BTreeSet<String> {
+    [c.title_en.as_deref(), c.title_ms.as_deref(), Some(&c.name.replace('_', " "))]
+        .into_iter()
+        .flatten()
+        .flat_map(crate::catalogue::words)
+        .collect()
+}
+
 /// The measure's unit in the answer's language, or the row's own unit column.
 pub(crate) fn unit_for(d: &Dataset, m: &Column, row: &Row, lang: Lang) -> Option<String> {
     match lang {
@@ -616,6 +625,21 @@ pub fn compose(
         }
         if !oc.others_words.is_empty() && c.others_words.is_empty() {
             continue;
+        }
+        // another measure of the same table whose title has no word of the question that this
+        // one's lacks ("death rate": the deaths are no rival of the rate; "aged 0-14" keeps
+        // age_0_14 a rival of the total)
+        if oc.dataset == c.dataset {
+            let mine = measure_words(m);
+            let asked: std::collections::BTreeSet<String> = q
+                .tokens
+                .iter()
+                .map(|t| crate::question::stem(t).to_string())
+                .collect();
+            let theirs = measure_words(&cat.datasets[oc.dataset].columns[oc.measure]);
+            if theirs.iter().all(|w| !asked.contains(w) || mine.contains(w)) {
+                continue;
+            }
         }
         let od_freq = frequency(&cat.datasets[oc.dataset]);
         let other_period = other
