@@ -411,11 +411,15 @@ pub(crate) fn period_problem(
 
 /// A measure's title words in both languages and its name's ("age_0_14": age, 0, 14).
 fn measure_words(c: &Column) -> std::collections::BTreeSet<String> {
-    [c.title_en.as_deref(), c.title_ms.as_deref(), Some(&c.name.replace('_', " "))]
-        .into_iter()
-        .flatten()
-        .flat_map(crate::catalogue::words)
-        .collect()
+    [
+        c.title_en.as_deref(),
+        c.title_ms.as_deref(),
+        Some(&c.name.replace('_', " ")),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(crate::catalogue::words)
+    .collect()
 }
 
 /// The measure's unit in the answer's language, or the row's own unit column.
@@ -637,7 +641,10 @@ pub fn compose(
                 .map(|t| crate::question::stem(t).to_string())
                 .collect();
             let theirs = measure_words(&cat.datasets[oc.dataset].columns[oc.measure]);
-            if theirs.iter().all(|w| !asked.contains(w) || mine.contains(w)) {
+            if theirs
+                .iter()
+                .all(|w| !asked.contains(w) || mine.contains(w))
+            {
                 continue;
             }
         }
