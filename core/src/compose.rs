@@ -630,6 +630,10 @@ pub fn compose(
         if !oc.others_words.is_empty() && c.others_words.is_empty() {
             continue;
         }
+        // a candidate that explains far less of the question is no rival
+        if c.coverage - oc.coverage >= 0.3 {
+            continue;
+        }
         // another measure of the same table whose title has no word of the question that this
         // one's lacks ("death rate": the deaths are no rival of the rate; "aged 0-14" keeps
         // age_0_14 a rival of the total)
@@ -641,9 +645,20 @@ pub fn compose(
                 .map(|t| crate::question::stem(t).to_string())
                 .collect();
             let theirs = measure_words(&cat.datasets[oc.dataset].columns[oc.measure]);
+            // the table's own subject ("consumer price index" of a CPI table) is both's
+            let subject: std::collections::BTreeSet<String> = [
+                &d.title_en,
+                &d.title_ms,
+                &d.description_en,
+                &d.description_ms,
+            ]
+            .into_iter()
+            .flatten()
+            .flat_map(|t| crate::catalogue::words(t))
+            .collect();
             if theirs
                 .iter()
-                .all(|w| !asked.contains(w) || mine.contains(w))
+                .all(|w| !asked.contains(w) || mine.contains(w) || subject.contains(w))
             {
                 continue;
             }

@@ -690,6 +690,9 @@ fn pick_period(q: &Question, d: &Dataset) -> PeriodPick {
     nearest(d, asked)
 }
 
+/// The score a wide table's aggregate column ("overall") gets when the question names no category.
+const AGGREGATE: f64 = 0.25;
+
 /// A reading's dimensions: fixed by a value, left open, named with several values, implied.
 struct Dims {
     filters: Vec<Filter>,
@@ -863,6 +866,7 @@ pub fn resolve(
 
     let newest: Option<&String> = cat.datasets.iter().filter_map(|d| d.periods.last()).max();
     let mut out = Vec::new();
+    let mut aggregates: Vec<bool> = Vec::new();
     for (di, d) in cat.datasets.iter().enumerate() {
         // this dataset's mentions: per column the full ones, else the partial ones; longer
         // spans first, a position used once
@@ -1153,7 +1157,8 @@ pub fn resolve(
                             .as_deref()
                             .is_some_and(|t| t.eq_ignore_ascii_case(v))
                 });
-                let score = 3.0 * coverage + if aggregate { 0.25 } else { 0.0 } - 0.12 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
+                aggregates.push(aggregate);
+                let score = 3.0 * coverage + if aggregate { AGGREGATE } else { 0.0 } - 0.12 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
                 - 1.5 * foreign.len() as f64
                 - 1.5 * open.len() as f64
                 - 0.15 * unmatched as f64
@@ -1190,6 +1195,17 @@ pub fn resolve(
                     score,
                 });
             }
+        }
+    }
+    // the aggregate column is the answer when the question names no category: not when a sibling
+    // measure explains clearly more of it ("miscellaneous goods & services" of a wide CPI table)
+    let siblings: Vec<(usize, f64)> = out.iter().map(|c| (c.dataset, c.coverage)).collect();
+    for (c, &agg) in out.iter_mut().zip(&aggregates) {
+        let beaten = siblings
+            .iter()
+            .any(|&(d, cov)| d == c.dataset && cov >= c.coverage + 0.2);
+        if agg && beaten {
+            c.score -= AGGREGATE;
         }
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
