@@ -123,6 +123,30 @@ fn computed(
             break;
         }
     }
+    // close candidates of other tables: when they compute another result, the question is
+    // ambiguous ("number of males in Klang": births, deaths or population)
+    if let Some(top) = executed
+        .iter()
+        .find(|e| !e.rows.is_empty())
+        .map(|e| e.candidate)
+    {
+        let rivals: Vec<&resolve::Candidate> = res
+            .candidates
+            .iter()
+            .take(8)
+            .filter(|c| compose::is_rival(top, c))
+            .take(2)
+            .collect();
+        for c in rivals {
+            let p = plan::plan(cat, c);
+            let rows = p.as_ref().map(execute::run).unwrap_or_default();
+            executed.push(Executed {
+                candidate: c,
+                plan: p,
+                rows,
+            });
+        }
+    }
     compose::compose(q, cat, res, &executed, threshold)
 }
 

@@ -409,6 +409,27 @@ pub(crate) fn period_problem(
     }
 }
 
+/// A candidate of another table that fits the question about as well as `top` (score, coverage,
+/// no word of another title left unexplained): if it gives another number, the question is
+/// ambiguous.
+pub fn is_rival(top: &Candidate, c: &Candidate) -> bool {
+    c.dataset != top.dataset
+        && c.op == top.op
+        && c.score >= top.score - 0.3
+        && top.coverage - c.coverage < 0.3
+        && (c.others_words.is_empty() || !top.others_words.is_empty())
+}
+
+/// "data as of …": when the publisher last updated the table (its catalogue's `data_as_of`).
+pub(crate) fn as_of_note(a: &mut Answer, d: &Dataset, lang: Lang) {
+    if let Some(when) = d.data_as_of.as_deref().filter(|w| !w.is_empty()) {
+        a.notes.push(match lang {
+            Lang::En => format!("data as of {when}"),
+            Lang::Ms => format!("data setakat {when}"),
+        });
+    }
+}
+
 /// A measure's title words in both languages and its name's ("age_0_14": age, 0, 14).
 fn measure_words(c: &Column) -> std::collections::BTreeSet<String> {
     [
@@ -708,6 +729,7 @@ pub fn compose(
         .as_deref()
         .map(|p| period_words(p, freq, lang))
         .unwrap_or_default();
+    as_of_note(&mut a, d, lang);
     if matches!(c.period, PeriodPick::Latest) && period.is_some() {
         a.notes.push(match lang {
             Lang::En => format!("no period named: the latest available, {when}"),

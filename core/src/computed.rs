@@ -7,9 +7,10 @@ use serde_json::{json, Map, Value};
 
 use crate::catalogue::{Catalogue, Column, Dataset, Frequency, Role};
 use crate::compose::{
-    below_threshold, cell, citation, confidence, dataset_json, frequency, number_words,
-    period_problem, period_words, title_words, unit_for, value_label, with_unit, Answer, Executed,
-    Row, AMBIGUOUS, INCOMPARABLE_UNITS, NO_MATCH, PERIOD_NOT_AVAILABLE, VALUE_NOT_AVAILABLE,
+    as_of_note, below_threshold, candidate_json, cell, citation, confidence, dataset_json,
+    frequency, is_rival, number_words, period_problem, period_words, title_words, unit_for,
+    value_label, with_unit, Answer, Executed, Row, AMBIGUOUS, INCOMPARABLE_UNITS, NO_MATCH,
+    PERIOD_NOT_AVAILABLE, VALUE_NOT_AVAILABLE,
 };
 use crate::intent::{Direction, Operation};
 use crate::plan::Plan;
@@ -106,6 +107,30 @@ pub fn compose(
     if period_problem(&mut a, d, m, c, freq, lang) {
         return a;
     }
+    // another table that fits as well and computes another result
+    let head = top.rows.first().and_then(row_value).map(|x| x.0);
+    let rival = executed.iter().find(|e| {
+        is_rival(c, e.candidate)
+            && !e.rows.is_empty()
+            && e.rows.first().and_then(row_value).map(|x| x.0) != head
+    });
+    if let Some(r) = rival {
+        let od = &cat.datasets[r.candidate.dataset];
+        a.candidates = vec![
+            candidate_json(cat, c, lang),
+            candidate_json(cat, r.candidate, lang),
+        ];
+        a.failure_mode = Some(AMBIGUOUS.into());
+        a.confidence = a.confidence.min(0.59);
+        a.answer = Some(format!(
+            "Two tables fit this question and give different results: {} ({}) and {} ({}); name the measure.",
+            d.title(),
+            title_words(m, lang),
+            od.title(),
+            title_words(&od.columns[r.candidate.measure], lang)
+        ));
+        return a;
+    }
     let refuse = |mut a: Answer, mode: &str, text: String| {
         a.failure_mode = Some(mode.to_string());
         a.confidence = a.confidence.min(0.59);
@@ -199,6 +224,7 @@ pub fn compose(
     periods.dedup();
     a.periods = periods;
     a.unit = unit;
+    as_of_note(&mut a, d, lang);
     for f in c.filters.iter().filter(|f| f.how == How::Default) {
         a.notes.push(format!(
             "{} = {} (not named in the question)",
@@ -904,7 +930,8 @@ mod tests {
         assert_eq!(c.op, Operation::Series);
         let p = plan(&cat, c).unwrap();
         assert_eq!(p.sql, SERIES);
-        assert_eq!(p.params[5].as_deref(), Some("3"));
+        // the last 3 months back from the latest (December 2023)
+        assert_eq!(p.params[2].as_deref(), Some("2023-10-01"));
         let computed = json!({"count": 3,
             "first": {"period": "2023-10-01", "value": 120.1},
             "last": {"period": "2023-12-01", "value": 119.5},

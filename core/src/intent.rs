@@ -52,8 +52,11 @@ pub struct Ask {
     pub direction: Direction,
     /// "top 3", "5 negeri teratas".
     pub n: Option<usize>,
-    /// "over the last 12 months", "5 tahun terakhir": the n latest periods.
+    /// "over the last 12 months", "5 tahun terakhir": a span back from the latest period.
     pub last: Option<usize>,
+    /// What `last` counts: months in "the last 12 months", the periods themselves in "the last 5
+    /// periods" (None).
+    pub last_months: Option<u32>,
     /// "since 2019", "sejak 2019": from the named period to the latest.
     pub since: bool,
     /// Token positions of the words above.
@@ -349,6 +352,17 @@ pub fn classify(
         if let Some((n, at_n, units)) = after.or(before) {
             if units.iter().all(|&u| is(at(u), SPAN_UNITS)) {
                 ask.last = Some(n);
+                // "suku tahun": quarters
+                let has = |ws: &[&str]| units.iter().any(|&u| is(at(u), ws));
+                ask.last_months = if has(&["quarter", "quarters", "suku", "sukuan"]) {
+                    Some(3)
+                } else if has(&["year", "years", "tahun"]) {
+                    Some(12)
+                } else if has(&["month", "months", "bulan"]) {
+                    Some(1)
+                } else {
+                    None
+                };
                 ask.words.insert(i);
                 ask.words.insert(at_n);
                 ask.words.extend(units);

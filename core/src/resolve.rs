@@ -602,10 +602,31 @@ fn pick_period(q: &Question, d: &Dataset) -> PeriodPick {
     let op = q.ask.op;
     if q.periods.is_empty() {
         return match (q.ask.last, op) {
-            (Some(n), _) => PeriodPick::Span {
-                from: None,
-                to: None,
-                last: Some(n),
+            // "the last 5 years": the periods within five years of the latest (five of an annual
+            // table, one census of a decennial one); "the last 5 periods": five
+            (Some(n), _) => match (
+                q.ask.last_months,
+                d.periods.last().and_then(|p| month_key(p)),
+            ) {
+                (Some(unit), Some((y, m))) => {
+                    let back = (n as i64) * i64::from(unit) - 1;
+                    let at = i64::from(y) * 12 + i64::from(m) - 1 - back;
+                    let cutoff = ((at.div_euclid(12)) as i32, (at.rem_euclid(12) + 1) as u32);
+                    PeriodPick::Span {
+                        from: d
+                            .periods
+                            .iter()
+                            .find(|v| month_key(v).is_some_and(|k| k >= cutoff))
+                            .cloned(),
+                        to: None,
+                        last: None,
+                    }
+                }
+                _ => PeriodPick::Span {
+                    from: None,
+                    to: None,
+                    last: Some(n),
+                },
             },
             (None, Operation::Series) => PeriodPick::Span {
                 from: None,
