@@ -23,10 +23,8 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('mortaliti', 'kematian', true),
 ('mortality', 'death', true),
 ('ratio', 'rate', true),
--- Malay "pendapatan min" is the mean income; people who died are deaths
-('min', 'mean', true),
+-- people who died are deaths
 ('meninggal', 'kematian', true),
-('dunia', 'kematian', true),
 ('mati', 'kematian', true),
 ('died', 'death', true)
 ON CONFLICT DO NOTHING;

@@ -98,10 +98,9 @@ fn computed(
     // goes first ("teras" asks for core CPI, not the headline division)
     let mut order: Vec<&resolve::Candidate> = res.candidates.iter().take(6).collect();
     if !best.others_words.is_empty() {
-        if let Some(i) = order
-            .iter()
-            .position(|c| c.others_words.is_empty() && c.score >= best.score - 0.4)
-        {
+        if let Some(i) = order.iter().position(|c| {
+            c.op == best.op && c.others_words.is_empty() && c.score >= best.score - 0.4
+        }) {
             let c = order.remove(i);
             order.insert(0, c);
         }

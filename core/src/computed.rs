@@ -13,7 +13,7 @@ use crate::compose::{
     PERIOD_NOT_AVAILABLE, VALUE_NOT_AVAILABLE,
 };
 use crate::intent::{Direction, Operation};
-use crate::plan::Plan;
+use crate::plan::{Plan, RANKED};
 use crate::question::{Lang, Question};
 use crate::resolve::{Candidate, How, PeriodPick, Resolution};
 
@@ -58,6 +58,24 @@ fn capitalised(s: &str) -> String {
 fn row_value(r: &Row) -> Option<(f64, &str)> {
     let raw = r.value.as_deref()?;
     Some((raw.parse().ok()?, raw))
+}
+
+/// What a computed plan's rows amount to, for comparing two tables: their periods, and the
+/// difference SQL computed, else the first row's member and value (a ranking) or the last
+/// value (a series).
+fn headline(rows: &[Row]) -> Option<(Vec<String>, Option<String>, Option<f64>)> {
+    let first = rows.first()?;
+    let mut periods: Vec<String> = rows.iter().filter_map(|r| r.period.clone()).collect();
+    periods.dedup();
+    let diff = first.computed.as_ref().and_then(|m| num(m, "difference"));
+    Some(match diff {
+        Some(d) => (periods, None, Some(d)),
+        None => (
+            periods,
+            first.member.clone(),
+            rows.last().and_then(row_value).map(|x| x.0),
+        ),
+    })
 }
 
 /// The answer for a computed operation (the best candidate's; runners-up only when its plan
@@ -108,11 +126,14 @@ pub fn compose(
         return a;
     }
     // another table that fits as well and computes another result
-    let head = top.rows.first().and_then(row_value).map(|x| x.0);
+    let head = headline(&top.rows);
     let rival = executed.iter().find(|e| {
+        let h = headline(&e.rows);
+        // at the same periods (a table a year behind answers another question)
         is_rival(c, e.candidate)
-            && !e.rows.is_empty()
-            && e.rows.first().and_then(row_value).map(|x| x.0) != head
+            && h.is_some()
+            && h.as_ref().map(|x| &x.0) == head.as_ref().map(|x| &x.0)
+            && h != head
     });
     if let Some(r) = rival {
         let od = &cat.datasets[r.candidate.dataset];
@@ -344,17 +365,31 @@ fn ranking(ctx: &Ctx<'_>, rows: &[Row], a: &mut Answer) -> Worded {
             ),
         ));
     }
-    let of = rows[0]
-        .computed
-        .as_ref()
-        .and_then(|m| num(m, "of"))
-        .unwrap_or(rows.len() as f64) as usize;
+    let computed = rows[0].computed.clone().unwrap_or_default();
+    let of = num(&computed, "of").unwrap_or(rows.len() as f64) as usize;
+    // every ranked row, not only those listed: one per member
+    if num(&computed, "members").is_some_and(|m| (m as usize) < of) {
+        return Err((
+            AMBIGUOUS,
+            format!(
+                "{} has several rows for some {over}; name the other values.",
+                ctx.d.title()
+            ),
+        ));
+    }
+    let rank = |r: &Row| r.computed.as_ref().and_then(|m| num(m, "rank"));
+    // members tied for first place are all first
+    let tied = rows
+        .iter()
+        .take_while(|r| rank(r) == Some(1.0))
+        .count()
+        .max(1);
     let period = rows[0].period.clone();
     let when = ctx.when(period.as_deref());
     if matches!(c.period, PeriodPick::Latest) {
         ctx.latest_note(a, &when);
     }
-    let n = c.n.unwrap_or(1).min(rows.len());
+    let n = c.n.unwrap_or(1).max(tied).min(rows.len());
     let listed: Vec<(String, String)> = rows
         .iter()
         .map(|r| {
@@ -375,6 +410,7 @@ fn ranking(ctx: &Ctx<'_>, rows: &[Row], a: &mut Answer) -> Worded {
     let high = c.direction == Direction::Desc;
     let rest: Vec<String> = listed[n..]
         .iter()
+        .take(RANKED.max(n) - n.min(RANKED))
         .map(|(l, v)| format!("{l} ({v})"))
         .collect();
     let and = match lang {
@@ -393,6 +429,29 @@ fn ranking(ctx: &Ctx<'_>, rows: &[Row], a: &mut Answer) -> Worded {
         .find(|x| x.name == over)
         .map(|x| title_words(x, lang))
         .unwrap_or_else(|| over.to_string());
+    if tied > 1 && c.n.unwrap_or(1) == 1 {
+        let names: Vec<String> = listed[..tied].iter().map(|(l, _)| l.clone()).collect();
+        return Ok(match lang {
+            Lang::En => format!(
+                "{} tied for the {} {}{} in {when}, {} each ({}).",
+                join(&names),
+                if high { "highest" } else { "lowest" },
+                ctx.title,
+                ctx.for_named(),
+                listed[0].1,
+                ctx.source()
+            ),
+            Lang::Ms => format!(
+                "{} sama-sama mencatatkan {} {}{} pada {when}, {} ({}).",
+                join(&names),
+                ctx.title,
+                if high { "tertinggi" } else { "terendah" },
+                ctx.for_named(),
+                listed[0].1,
+                ctx.source()
+            ),
+        });
+    }
     Ok(match (lang, n) {
         (Lang::En, 1) => {
             let mut s = format!(
@@ -425,10 +484,11 @@ fn ranking(ctx: &Ctx<'_>, rows: &[Row], a: &mut Answer) -> Worded {
             s
         }
         (Lang::En, _) => format!(
-            "{} {}{} in {when}, top {n} of {of} by {noun}: {} ({}).",
+            "{} {}{} in {when}, {} {n} of {of} by {noun}: {} ({}).",
             capitalised(if high { "highest" } else { "lowest" }),
             ctx.title,
             ctx.for_named(),
+            if high { "top" } else { "bottom" },
             numbered(&listed[..n]),
             ctx.source()
         ),

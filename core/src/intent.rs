@@ -251,6 +251,31 @@ fn count(w: &str) -> Option<usize> {
     NUMBER_WORDS.iter().find(|(x, _)| *x == w).map(|(_, n)| *n)
 }
 
+/// A number that is no "top N": an ordinal ("the 46th percentile", "persentil ke-46"), a share
+/// ("the top 20%"), an age or a span ("5-year age group").
+fn not_a_count(toks: &[String], j: usize) -> bool {
+    let at = |i: usize| toks.get(i).map(String::as_str).unwrap_or("");
+    at(j.wrapping_sub(1)) == "ke"
+        || matches!(
+            at(j + 1),
+            "th" | "st"
+                | "nd"
+                | "rd"
+                | "percentile"
+                | "persentil"
+                | "%"
+                | "percent"
+                | "peratus"
+                | "year"
+                | "years"
+                | "tahun"
+                | "month"
+                | "months"
+                | "bulan"
+                | "+"
+        )
+}
+
 fn is(w: &str, set: &[&str]) -> bool {
     set.contains(&w)
 }
@@ -309,14 +334,7 @@ pub fn classify(
         let marks: Vec<usize> = ask.words.iter().copied().collect();
         for i in marks {
             let near = [i + 1, i.wrapping_sub(1), i.wrapping_sub(2)];
-            // "the 46th percentile", "persentil ke-46": an ordinal, not a count
-            let ordinal = |j: usize| {
-                at(j.wrapping_sub(1)) == "ke"
-                    || matches!(
-                        at(j + 1),
-                        "th" | "st" | "nd" | "rd" | "percentile" | "persentil"
-                    )
-            };
+            let ordinal = |j: usize| not_a_count(toks, j);
             if let Some(j) = near
                 .into_iter()
                 .find(|&j| free(j) && count(at(j)).is_some() && !ordinal(j))
@@ -328,7 +346,9 @@ pub fn classify(
         }
         // a count that opens the question: "Lima daerah dengan …", "List 5 states …"
         if ask.n.is_none() {
-            if let Some(j) = (0..4.min(toks.len())).find(|&j| free(j) && count(at(j)).is_some()) {
+            if let Some(j) = (0..4.min(toks.len()))
+                .find(|&j| free(j) && count(at(j)).is_some() && !not_a_count(toks, j))
+            {
                 ask.n = count(at(j));
                 ask.words.insert(j);
             }
@@ -510,6 +530,14 @@ mod tests {
             parse("pendapatan min isi rumah 2022").ask.op,
             Operation::Lookup
         );
+    }
+
+    #[test]
+    fn shares_and_spans_are_not_counts() {
+        let a = parse("income of the top 20% of households in 2022").ask;
+        assert_eq!((a.op, a.n), (Operation::Ranking, None));
+        let a = parse("Which 5-year age group had the highest population in 2020?").ask;
+        assert_eq!(a.n, None);
     }
 
     #[test]

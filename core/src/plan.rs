@@ -45,25 +45,32 @@ pub const PARTIAL_LATEST: &str = "SELECT e.id, e.row_ref, e.content, e.metadata,
 
 /// The columns every computed plan returns: the rows used (for citations) with the member of
 /// the ranked or compared dimension, the measure's cell as a number, and what SQL computed from
-/// them (`computed`, the same on every row).
+/// them (`computed`, the same on every row), in the order the inner query numbers them (`pos`).
+/// Every function is written with its schema (pg_catalog.): `rag_answer` runs with pgvector's
+/// schema on its search_path, where another role may have created a same-named function.
 macro_rules! computed_rows {
     ($from:literal) => {
         concat!(
             "SELECT id, row_ref, content, metadata, period, member, v::text AS value, computed\n  FROM (",
             $from,
-            ") q"
+            ") q\n ORDER BY q.pos"
         )
     };
 }
 
-/// A ranking over one dimension at one period (the latest when $3 is NULL): $1 source, $2 the
-/// other dimensions' values, $4 the ranked dimension, $5 the measure, $6 members left out (the
-/// total row), $7 'desc' or 'asc', $8 how many.
+/// A ranking over one dimension at one period (the latest that has a value for a member when $3
+/// is NULL): $1 source, $2 the other dimensions' values, $4 the ranked dimension, $5 the measure,
+/// $6 members left out (the total row), $7 'desc' or 'asc', $8 how many (members tied with the
+/// last one are kept).
 pub const RANKING: &str = computed_rows!(
     "
 WITH at AS (
-  SELECT COALESCE($3, (SELECT max(l.period) FROM dosm_rag.facts l
-                        WHERE l.source = $1 AND l.dims @> $2::jsonb AND l.dims ? $4)) AS period
+  SELECT COALESCE($3, (SELECT l.period FROM dosm_rag.facts l
+                         JOIN dosm_rag.embeddings le ON le.source = l.source AND le.row_ref = l.row_ref
+                        WHERE l.source = $1 AND l.dims @> $2::jsonb AND l.dims ? $4
+                          AND l.dims ->> $4 <> ALL ($6::text[])
+                          AND dosm_rag.cell_number(le.metadata, $5) IS NOT NULL
+                        ORDER BY l.period DESC LIMIT 1)) AS period
 ), r AS (
   SELECT e.id, e.row_ref, e.content, e.metadata, f.period, f.dims ->> $4 AS member,
          dosm_rag.cell_number(e.metadata, $5) AS v
@@ -71,29 +78,34 @@ WITH at AS (
     JOIN dosm_rag.facts f ON f.source = $1 AND f.period = at.period
     JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
    WHERE f.dims @> $2::jsonb AND f.dims ->> $4 <> ALL ($6::text[])
+), ranked AS (
+  SELECT r.*, CASE WHEN $7 = 'asc' THEN v ELSE -v END AS key FROM r WHERE v IS NOT NULL
 )
-SELECT r.*, jsonb_build_object('rank', rank() OVER w, 'of', count(*) OVER ()) AS computed
-  FROM r
- WHERE v IS NOT NULL
-WINDOW w AS (ORDER BY CASE WHEN $7 = 'asc' THEN v ELSE -v END)
- ORDER BY CASE WHEN $7 = 'asc' THEN v ELSE -v END, member
- LIMIT $8::int
+SELECT ranked.*, pg_catalog.row_number() OVER (ORDER BY key, member) AS pos,
+       pg_catalog.jsonb_build_object('rank', pg_catalog.rank() OVER (ORDER BY key),
+                                     'of', pg_catalog.count(*) OVER (),
+                                     'members', (SELECT pg_catalog.count(DISTINCT x.member) FROM ranked x)) AS computed
+  FROM ranked
+ ORDER BY key
+ FETCH FIRST ($8::int) ROWS WITH TIES
 "
 );
 
-/// Named members of one dimension at one period (the latest they all have when $3 is NULL):
-/// $1 source, $2 the other dimensions' values, $4 the dimension, $5 the measure, $6 the
-/// members in the question's order.
+/// Named members of one dimension at one period (the latest at which every member has a value
+/// when $3 is NULL): $1 source, $2 the other dimensions' values, $4 the dimension, $5 the
+/// measure, $6 the members in the question's order.
 pub const COMPARISON: &str = computed_rows!(
     "
 WITH m AS (
-  SELECT m.member, m.ord FROM unnest($6::text[]) WITH ORDINALITY AS m (member, ord)
+  SELECT m.member, m.ord FROM pg_catalog.unnest($6::text[]) WITH ORDINALITY AS m (member, ord)
 ), at AS (
   SELECT COALESCE($3, (SELECT l.period FROM dosm_rag.facts l
+                         JOIN dosm_rag.embeddings le ON le.source = l.source AND le.row_ref = l.row_ref
                         WHERE l.source = $1 AND l.dims @> $2::jsonb
-                          AND l.dims ->> $4 IN (SELECT member FROM m)
+                          AND l.dims ->> $4 IN (SELECT m.member FROM m)
+                          AND dosm_rag.cell_number(le.metadata, $5) IS NOT NULL
                         GROUP BY l.period
-                       HAVING count(DISTINCT l.dims ->> $4) = (SELECT count(*) FROM m)
+                       HAVING pg_catalog.count(DISTINCT l.dims ->> $4) = (SELECT pg_catalog.count(*) FROM m)
                         ORDER BY l.period DESC LIMIT 1)) AS period
 ), r AS (
   SELECT e.id, e.row_ref, e.content, e.metadata, f.period, m.member, m.ord,
@@ -103,14 +115,25 @@ WITH m AS (
     JOIN m ON f.dims ->> $4 = m.member
     JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
    WHERE f.dims @> $2::jsonb
+), w AS (
+  SELECT r.*, pg_catalog.row_number() OVER (ORDER BY ord, row_ref) AS pos,
+         pg_catalog.first_value(v) OVER all_rows AS a,
+         pg_catalog.nth_value(v, 2) OVER all_rows AS b
+    FROM r
+  WINDOW all_rows AS (ORDER BY ord, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
-SELECT r.*, jsonb_build_object('difference', first_value(v) OVER w - nth_value(v, 2) OVER w,
-                               'percent', round((first_value(v) OVER w / NULLIF(nth_value(v, 2) OVER w, 0) - 1) * 100, 6)) AS computed
-  FROM r
-WINDOW w AS (ORDER BY ord, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
- ORDER BY ord, row_ref
+SELECT w.*, pg_catalog.jsonb_build_object('difference', a - b, 'percent', CASE WHEN b > 0::numeric THEN pg_catalog.round((a / b - 1::numeric) * 100::numeric, 6) END) AS computed
+  FROM w
 "
 );
+
+/// What a change or a series computes from its first and last value.
+macro_rules! first_last {
+    () => {
+        "'difference', b - a,
+         'percent', CASE WHEN a > 0::numeric THEN pg_catalog.round((b / a - 1::numeric) * 100::numeric, 6) END"
+    };
+}
 
 macro_rules! change {
     ($dims:literal) => {
@@ -124,16 +147,18 @@ WITH r AS (
    WHERE f.source = $1 AND ",
             $dims,
             " AND f.period IN ($3, $4)
+), w AS (
+  SELECT r.*, pg_catalog.row_number() OVER (ORDER BY period, row_ref) AS pos,
+         pg_catalog.first_value(v) OVER all_rows AS a, pg_catalog.last_value(v) OVER all_rows AS b
+    FROM r
+  WINDOW all_rows AS (ORDER BY period, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
-SELECT r.*, jsonb_build_object(
-         'from_value', first_value(v) OVER w,
-         'to_value', last_value(v) OVER w,
-         'difference', last_value(v) OVER w - first_value(v) OVER w,
-         'percent', round((last_value(v) OVER w / NULLIF(first_value(v) OVER w, 0) - 1) * 100, 6)) AS computed
-  FROM r
-WINDOW w AS (ORDER BY period, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
- ORDER BY period, row_ref
-) q"
+SELECT w.*, pg_catalog.jsonb_build_object('from_value', a, 'to_value', b, ",
+            first_last!(),
+            ") AS computed
+  FROM w
+) q
+ ORDER BY q.pos"
         )
     };
 }
@@ -154,19 +179,27 @@ WITH r AS (
      AND dosm_rag.cell_number(e.metadata, $5) IS NOT NULL
    ORDER BY f.period DESC, f.row_ref
    LIMIT $6::int
+), w AS (
+  SELECT r.*, pg_catalog.row_number() OVER (ORDER BY period, row_ref) AS pos,
+         pg_catalog.count(*) OVER all_rows AS n,
+         pg_catalog.first_value(period) OVER all_rows AS first_period,
+         pg_catalog.last_value(period) OVER all_rows AS last_period,
+         pg_catalog.first_value(v) OVER all_rows AS a, pg_catalog.last_value(v) OVER all_rows AS b
+    FROM r
+  WINDOW all_rows AS (ORDER BY period, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
-SELECT r.*, jsonb_build_object(
-         'count', count(*) OVER w,
-         'first', jsonb_build_object('period', first_value(period) OVER w, 'value', first_value(v) OVER w),
-         'last', jsonb_build_object('period', last_value(period) OVER w, 'value', last_value(v) OVER w),
-         'min', (SELECT jsonb_build_object('period', x.period, 'value', x.v) FROM r x ORDER BY x.v, x.period LIMIT 1),
-         'max', (SELECT jsonb_build_object('period', x.period, 'value', x.v) FROM r x ORDER BY x.v DESC, x.period LIMIT 1),
-         'difference', last_value(v) OVER w - first_value(v) OVER w,
-         'percent', round((last_value(v) OVER w / NULLIF(first_value(v) OVER w, 0) - 1) * 100, 6)) AS computed
-  FROM r
-WINDOW w AS (ORDER BY period, row_ref ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
- ORDER BY period, row_ref
-) q"
+SELECT w.*, pg_catalog.jsonb_build_object(
+         'count', n,
+         'first', pg_catalog.jsonb_build_object('period', first_period, 'value', a),
+         'last', pg_catalog.jsonb_build_object('period', last_period, 'value', b),
+         'min', (SELECT pg_catalog.jsonb_build_object('period', x.period, 'value', x.v) FROM r x ORDER BY x.v, x.period LIMIT 1),
+         'max', (SELECT pg_catalog.jsonb_build_object('period', x.period, 'value', x.v) FROM r x ORDER BY x.v DESC, x.period LIMIT 1),
+         ",
+            first_last!(),
+            ") AS computed
+  FROM w
+) q
+ ORDER BY q.pos"
         )
     };
 }
@@ -197,15 +230,25 @@ impl Plan {
     /// The statement with its parameters written in as SQL literals (standard strings: quotes
     /// doubled; standard_conforming_strings is on by default and required here).
     pub fn display(&self) -> String {
-        let mut s = self.sql.to_string();
-        for (i, p) in self.params.iter().enumerate().rev() {
-            let lit = match p {
-                Some(p) => format!("'{}'", p.replace('\'', "''")),
-                None => "NULL".to_string(),
-            };
-            s = s.replace(&format!("${}", i + 1), &lit);
+        // one pass over the constant text: a literal written in is never scanned again (a value
+        // holding "$1" stays as it is)
+        let mut out = String::with_capacity(self.sql.len() + 64);
+        let mut rest = self.sql;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let digits = rest[i + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len() - i - 1);
+            let n: Option<usize> = rest[i + 1..i + 1 + digits].parse().ok();
+            match n.and_then(|n| self.params.get(n.wrapping_sub(1))) {
+                Some(Some(p)) => out.push_str(&format!("'{}'", p.replace('\'', "''"))),
+                Some(None) => out.push_str("NULL"),
+                None => out.push_str(&rest[i..i + 1 + digits]),
+            }
+            rest = &rest[i + 1 + digits..];
         }
-        s
+        out.push_str(rest);
+        out
     }
 }
 
@@ -407,6 +450,16 @@ mod tests {
         assert!(p
             .display()
             .contains("f.dims = '{\"sex\":\"both\",\"state\":\"Pulau Pinang\"}'::jsonb"));
+    }
+
+    #[test]
+    fn display_never_rescans_a_literal() {
+        let p = Plan {
+            sql: "SELECT $1, $2",
+            op: Operation::Lookup,
+            params: vec![Some("$2 ' x".into()), None],
+        };
+        assert_eq!(p.display(), "SELECT '$2 '' x', NULL");
     }
 
     #[test]

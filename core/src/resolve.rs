@@ -661,10 +661,11 @@ fn pick_period(q: &Question, d: &Dataset) -> PeriodPick {
     // ("since 2019" of a monthly table starts in January 2019)
     if op == Operation::Series {
         let lo = bounds(q.periods[0]).0;
-        let hi = if q.periods.len() > 1 {
-            Some(bounds(*q.periods.last().expect("two")).1)
-        } else {
+        // "since 2019": to the latest; "in 2020", "from 2015 to 2020": to the end of the last
+        let hi = if q.ask.since && q.periods.len() == 1 {
             None
+        } else {
+            Some(bounds(*q.periods.last().expect("one")).1)
         };
         let inside: Vec<&String> = d
             .periods
