@@ -95,6 +95,8 @@ suite "client tests" client
 suite "reliability: cancellation, threads and signals, preload, parallel query, churn, hostile objects" \
   bash tests/client/reliability.sh
 suite "answer quality over whole OpenDOSM tables (tests/eval)" evaluation
+suite "model upgrades: reembed with the int8 weights as the new model, killed and resumed" \
+  bash tests/client/reembed.sh
 suite "crash safety, pgbench concurrency, replica after churn" bash tests/client/durability.sh
 suite "proxy over HTTP" proxy_tests
 suite "hot standby behind the proxy" bash tests/client/replica.sh

@@ -2,7 +2,8 @@
 GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;
 GRANT SELECT ON dosm_rag.datasets, dosm_rag.columns, dosm_rag.dimension_values, dosm_rag.facts,
                 dosm_rag.code_lists, dosm_rag.aliases, dosm_rag.default_values, dosm_rag.synonyms,
-                dosm_rag.unit_rules, dosm_rag.catalogue TO PUBLIC;
+                dosm_rag.unit_rules, dosm_rag.catalogue, dosm_rag.source_status,
+                dosm_rag.reembed_progress TO PUBLIC;
 GRANT SELECT ON SEQUENCE dosm_rag.catalogue_generation TO PUBLIC;
 
 DO $$
@@ -13,7 +14,7 @@ DECLARE
 BEGIN
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.prosqlbody IS NULL
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.prosqlbody IS NULL AND p.prokind = 'f'
     LOOP
         -- identifiers come from regprocedure/regnamespace output, which quotes them
         -- pg_catalog first: a same-named object elsewhere (public, where pgvector usually lives

@@ -17,6 +17,8 @@ use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
 use pgrx::{JsonB, PgBuiltInOids, PgOid};
 
+/// Only rows embedded by this backend's model version are candidates: a vector of another model
+/// is not comparable (dosm_rag.reembed moves rows to the current one).
 /// The question's nearest neighbours (40) and keyword matches (60) are fetched for ranking,
 /// before fusion. The limits are literals, not parameters: after five executions the plan cache
 /// may switch to a generic plan, which must still see LIMIT 40 (an unknown limit is costed as a
@@ -28,13 +30,16 @@ use pgrx::{JsonB, PgBuiltInOids, PgOid};
 /// again for every row it rechecks and ranks (2 s instead of 20 ms for a question whose year is
 /// in every row, measured at 100 000 rows).
 const CANDIDATES_SQL: &str = "
-WITH q AS MATERIALIZED (SELECT dosm_rag.embed_text($1) AS v),
+WITH q AS MATERIALIZED (SELECT dosm_rag.embed_text($1) AS v,
+                               dosm_rag.model_info() OPERATOR(pg_catalog.->>) 'version' AS version),
      tq AS MATERIALIZED (SELECT pg_catalog.to_tsquery('pg_catalog.simple', $2) AS t),
      nn AS (SELECT e.id FROM dosm_rag.embeddings e
+             WHERE e.model_version OPERATOR(pg_catalog.=) (SELECT q.version FROM q)
              ORDER BY e.embedding <=> (SELECT q.v FROM q) LIMIT 40),
      kw AS (SELECT m.id FROM (SELECT e.id, e.search_tsv FROM dosm_rag.embeddings e
                                WHERE $2::text IS NOT NULL
                                  AND e.search_tsv @@ (SELECT tq.t FROM tq)
+                                 AND e.model_version OPERATOR(pg_catalog.=) (SELECT q.version FROM q)
                                LIMIT 5000) m
              ORDER BY pg_catalog.ts_rank(m.search_tsv, (SELECT tq.t FROM tq)) DESC, m.id
              LIMIT 60)

@@ -68,6 +68,10 @@ struct Args {
     /// Do not read a catalogue entry even if one is beside the file: infer the roles from the data.
     #[arg(long, conflicts_with = "catalogue")]
     no_catalogue: bool,
+    /// After loading, re-embed the source's rows that another model version embedded
+    /// (`CALL dosm_rag.reembed(source)`: committed in batches, resumable; progress on stderr).
+    #[arg(long)]
+    reembed: bool,
 }
 
 /// The catalogue entry for `input`: --catalogue, else catalogue/<stem>.json or <stem>.json beside
@@ -528,6 +532,15 @@ fn run(args: Args) -> Result<serde_json::Value> {
     tx.commit()?;
     bar.finish_and_clear();
 
+    // Rows of an older model version (unchanged content keeps its vector): moved to this one.
+    let reembed = if args.reembed {
+        let t = Instant::now();
+        client.execute("CALL dosm_rag.reembed($1::text)", &[&source])?;
+        serde_json::json!({"seconds": seconds_since(t)})
+    } else {
+        serde_json::Value::Null
+    };
+
     // The rows are committed whatever happens here: a failed VACUUM is reported, not an error.
     let dead = totals[1] + totals[3];
     let vacuum = if dead == 0 || args.no_vacuum {
@@ -554,6 +567,7 @@ fn run(args: Args) -> Result<serde_json::Value> {
     };
 
     Ok(serde_json::json!({
+        "reembed": reembed,
         "source": source,
         "file": args.input.display().to_string(),
         "sha256": sha,

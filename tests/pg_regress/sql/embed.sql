@@ -31,5 +31,7 @@ SELECT (dosm_rag.model_info()) ?& ARRAY['model', 'version', 'dimensions', 'max_t
        dosm_rag.model_info() ->> 'max_tokens' AS max_tokens,
        dosm_rag.model_info() ->> 'loaded' AS loaded;
 -- every function without a body bound at creation pins its search_path, pg_catalog first
-SELECT proname, array_to_string(proconfig, ' ') LIKE 'search_path=pg_catalog, dosm_rag, public, pg_temp%' AS pinned
+-- (the procedure reembed commits between batches, which SET clauses forbid: it names every
+-- object with its schema instead)
+SELECT proname, prokind, array_to_string(proconfig, ' ') LIKE 'search_path=pg_catalog, dosm_rag, public, pg_temp%' AS pinned
   FROM pg_proc WHERE pronamespace = 'dosm_rag'::regnamespace AND prosqlbody IS NULL ORDER BY proname;

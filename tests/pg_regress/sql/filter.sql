@@ -9,7 +9,7 @@ SELECT 'filter_check', g, 'row ' || g,
        jsonb_build_object('group', CASE WHEN g % 500 = 0 THEN 'rare' ELSE 'common' END),
        (SELECT array_agg(CASE WHEN g % 500 = 0 THEN -x ELSE x END + (random()::real - 0.5) * 0.02)
           FROM unnest((SELECT q FROM question)::real[]) AS x)::vector,
-       sha256(g::text::bytea), 'filter-check'
+       sha256(g::text::bytea), dosm_rag.model_info() ->> 'version'
   FROM generate_series(0, 2999) AS g;
 -- the exact answer, for comparison ("+ 0" keeps the index out)
 CREATE TEMP TABLE exact AS
