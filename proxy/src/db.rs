@@ -12,6 +12,23 @@ use crate::Config;
 
 /// How long a replica that failed is skipped.
 const REPLICA_COOLDOWN: Duration = Duration::from_secs(5);
+/// How long /metrics waits for a database's figures (a count over every stored row).
+const FIGURES_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The server's message for a database error ("relation … does not exist"), else the error.
+fn db_message(e: &tokio_postgres::Error) -> String {
+    e.as_db_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+/// A database's figures for /metrics.
+pub struct Figures {
+    /// (index name, bytes)
+    pub indexes: Vec<(String, i64)>,
+    /// (source, rows, stale rows, overdue)
+    pub sources: Vec<(String, i64, i64, bool)>,
+}
+
 /// How long a request waits for a pooled connection before it is a 503.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -205,6 +222,48 @@ impl Databases {
             }
             other => other,
         }
+    }
+
+    /// What the database holds, for /metrics: each dosm_rag index's size in bytes, each source's
+    /// rows, the rows embedded by another model version than the database's backends use, and
+    /// the sources whose publisher's next update has passed without a new ingest.
+    pub async fn figures(db: &Db) -> Result<Figures, String> {
+        let read = async {
+            let client = db.pool.get().await.map_err(|e| e.to_string())?;
+            let indexes = client
+                .query(
+                    "SELECT c.relname::text, pg_catalog.pg_relation_size(c.oid)
+                       FROM pg_catalog.pg_class c
+                      WHERE c.relnamespace = 'dosm_rag'::pg_catalog.regnamespace AND c.relkind = 'i'",
+                    &[],
+                )
+                .await
+                .map_err(|e| db_message(&e))?
+                .iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
+                .collect();
+            let sources = client
+                .query(
+                    "SELECT s.source, s.rows, s.stale_rows, s.overdue FROM dosm_rag.source_status s",
+                    &[],
+                )
+                .await
+                .map_err(|e| db_message(&e))?
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<_, String>(0),
+                        r.get::<_, i64>(1),
+                        r.get::<_, i64>(2),
+                        r.get::<_, bool>(3),
+                    )
+                })
+                .collect();
+            Ok::<_, String>(Figures { indexes, sources })
+        };
+        tokio::time::timeout(FIGURES_TIMEOUT, read)
+            .await
+            .unwrap_or_else(|_| Err("timeout".into()))
     }
 
     /// Readiness of one database: reachable, extension present, model loaded on that connection.

@@ -34,6 +34,19 @@ pub struct Metrics {
     pool: IntGaugeVec,
     db_errors: IntCounterVec,
     rate_limited: IntCounterVec,
+    db_index_bytes: IntGaugeVec,
+    db_source_rows: IntGaugeVec,
+    db_stale_rows: IntGaugeVec,
+    db_overdue_sources: IntGaugeVec,
+    /// When the databases' figures were last read (they are read at most once a minute).
+    figures_at: std::sync::Mutex<Option<Instant>>,
+}
+
+/// The databases' figures are read at most this often: counting stale rows reads every row.
+const FIGURES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn gauge(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    IntGaugeVec::new(Opts::new(name, help), labels).expect("metric")
 }
 
 impl Metrics {
@@ -82,8 +95,32 @@ impl Metrics {
         for by in ["api_key", "client_address"] {
             rate_limited.with_label_values(&[by]);
         }
+        let db_index_bytes = gauge(
+            "dosm_rag_db_index_bytes",
+            "Size of each dosm_rag index (HNSW, GIN, btree) in bytes",
+            &["database", "index"],
+        );
+        let db_source_rows = gauge(
+            "dosm_rag_db_source_rows",
+            "Rows stored per source",
+            &["database", "source"],
+        );
+        let db_stale_rows = gauge(
+            "dosm_rag_db_stale_rows",
+            "Rows embedded by another model version than the database's (dosm_rag.reembed moves them)",
+            &["database"],
+        );
+        let db_overdue_sources = gauge(
+            "dosm_rag_db_overdue_sources",
+            "Sources whose next_update has passed without a new ingest",
+            &["database"],
+        );
         for m in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(db_index_bytes.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(db_source_rows.clone()),
+            Box::new(db_stale_rows.clone()),
+            Box::new(db_overdue_sources.clone()),
+            Box::new(requests.clone()),
             Box::new(latency.clone()),
             Box::new(pool.clone()),
             Box::new(db_errors.clone()),
@@ -98,6 +135,11 @@ impl Metrics {
             pool,
             db_errors,
             rate_limited,
+            db_index_bytes,
+            db_source_rows,
+            db_stale_rows,
+            db_overdue_sources,
+            figures_at: std::sync::Mutex::new(None),
         }
     }
 }
@@ -462,6 +504,46 @@ async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Re
             .pool
             .with_label_values(&[name, "idle"])
             .set(s.available as i64);
+    }
+    let due = state
+        .metrics
+        .figures_at
+        .lock()
+        .map(|mut at| {
+            let due = at.is_none_or(|t| t.elapsed() >= FIGURES_TTL);
+            if due {
+                *at = Some(Instant::now());
+            }
+            due
+        })
+        .unwrap_or(false);
+    if due {
+        state.metrics.db_source_rows.reset();
+        for db in state.dbs.all() {
+            match Databases::figures(db).await {
+                Ok(f) => {
+                    let m = &state.metrics;
+                    for (index, bytes) in &f.indexes {
+                        m.db_index_bytes
+                            .with_label_values(&[db.role, index])
+                            .set(*bytes);
+                    }
+                    let (mut stale, mut overdue) = (0, 0);
+                    for (source, rows, s, late) in &f.sources {
+                        m.db_source_rows
+                            .with_label_values(&[db.role, source])
+                            .set(*rows);
+                        stale += s;
+                        overdue += i64::from(*late);
+                    }
+                    m.db_stale_rows.with_label_values(&[db.role]).set(stale);
+                    m.db_overdue_sources
+                        .with_label_values(&[db.role])
+                        .set(overdue);
+                }
+                Err(e) => tracing::warn!(database = db.role, error = %e, "no figures for /metrics"),
+            }
+        }
     }
     let mut buf = Vec::new();
     let _ = TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buf);

@@ -571,6 +571,25 @@ fn health_readiness_metrics_openapi() {
     );
     assert!(metrics.contains("dosm_rag_proxy_request_duration_seconds_bucket"));
     assert!(metrics.contains(r#"dosm_rag_proxy_pool_connections{database="primary",state="idle"}"#));
+    // the database's own figures, in the same scrape
+    assert!(
+        metrics.contains(
+            r#"dosm_rag_db_index_bytes{database="primary",index="embeddings_embedding_hnsw"}"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"dosm_rag_db_stale_rows{database="primary"} 0"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"dosm_rag_db_overdue_sources{database="primary"}"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("dosm_rag_db_source_rows{database=\"primary\",source="),
+        "{metrics}"
+    );
     let (status, spec) = p.get("/openapi.json");
     assert_eq!(status, 200);
     let spec: Value = serde_json::from_str(&spec).unwrap();
