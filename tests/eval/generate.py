@@ -1613,6 +1613,24 @@ class Derived:
         q["note"] = note
         self.gen.derived.append(q)
 
+    def draw_members(self, specs, rng):
+        """A ranking's or comparison's draw: the dimension that varies, a measure, the values of the
+        other dimensions (from an anchor row), and the period (a quarter of the time the latest):
+        (column, vary, measure, fixed values, rows by period, period key, latest), or None when it does not fit."""
+        t = self.t
+        c, vary = rng.choice(specs)
+        m = rng.choice(self.measures)
+        a = self.anchor(m, rng)
+        fk = self.fixed_values(t.rows[a], vary, rng)
+        per = self.ix.group(vary).get(fk)
+        if not per:
+            return None
+        latest = rng.random() < 0.25 and self.latest_ok(m)
+        pk = max(per) if latest else t.period_key(a)
+        if (latest and pk != self.ix.newest) or (not latest and pk not in per):
+            return None
+        return c, vary, m, fk, per, pk, latest
+
     # ---- ranking --------------------------------------------------------------------------
     def rankings(self, count):
         t = self.t
@@ -1621,22 +1639,10 @@ class Derived:
         used, k, tries = set(), 0, 0
         while k < count and tries < 300 and specs and self.measures:
             tries += 1
-            c, vary = rng.choice(specs)
-            m = rng.choice(self.measures)
-            a = self.anchor(m, rng)
-            fk = self.fixed_values(t.rows[a], vary, rng)
-            per = self.ix.group(vary).get(fk)
-            if not per:
+            draw = self.draw_members(specs, rng)
+            if draw is None:
                 continue
-            latest = rng.random() < 0.25 and self.latest_ok(m)
-            if latest:
-                pk = max(per)
-                if pk != self.ix.newest:
-                    continue
-            else:
-                pk = t.period_key(a)
-                if pk not in per:
-                    continue
+            c, vary, m, fk, per, pk, latest = draw
             rows = [i for i in per[pk] if not is_aggregate(t, c, t.val(t.rows[i], c))]
             if len(rows) < 3 or any(not is_number(t.val(t.rows[i], m)) for i in rows):
                 continue  # an empty member leaves the ranking unknown
@@ -1686,22 +1692,10 @@ class Derived:
         used, k, tries = set(), 0, 0
         while k < count and tries < 300 and specs and self.measures:
             tries += 1
-            c, vary = rng.choice(specs)
-            m = rng.choice(self.measures)
-            a = self.anchor(m, rng)
-            fk = self.fixed_values(t.rows[a], vary, rng)
-            per = self.ix.group(vary).get(fk)
-            if not per:
+            draw = self.draw_members(specs, rng)
+            if draw is None:
                 continue
-            latest = rng.random() < 0.25 and self.latest_ok(m)
-            if latest:
-                pk = max(per)
-                if pk != self.ix.newest:
-                    continue
-            else:
-                pk = t.period_key(a)
-                if pk not in per:
-                    continue
+            c, vary, m, fk, per, pk, latest = draw
             cands = [i for i in per[pk] if not is_aggregate(t, c, t.val(t.rows[i], c)) and self.ok(i, m)]
             if latest and t.source == "population_state":
                 cands = [i for i in cands if t.val(t.rows[i], "state") not in DISTRICT_EQ_STATE]
