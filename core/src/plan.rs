@@ -49,10 +49,10 @@ pub const PARTIAL_LATEST: &str = "SELECT e.id, e.row_ref, e.content, e.metadata,
 /// Every function is written with its schema (pg_catalog.): `rag_answer` runs with pgvector's
 /// schema on its search_path, where another role may have created a same-named function.
 macro_rules! computed_rows {
-    ($from:literal) => {
+    ($($part:expr),+ $(,)?) => {
         concat!(
             "SELECT id, row_ref, content, metadata, period, member, v::text AS value, computed\n  FROM (",
-            $from,
+            $($part),+,
             ") q\n ORDER BY q.pos"
         )
     };
@@ -127,6 +127,23 @@ SELECT w.*, pg_catalog.jsonb_build_object('difference', a - b, 'percent', CASE W
 "
 );
 
+/// A change's or a series' rows (`r`): one series of $1 (its dimension values $2, equal or
+/// contained as `$dims` says), the measure $5 read as a number; the caller adds the periods.
+macro_rules! series_rows {
+    ($dims:literal) => {
+        concat!(
+            "
+WITH r AS (
+  SELECT e.id, e.row_ref, e.content, e.metadata, f.period, NULL::text AS member,
+         dosm_rag.cell_number(e.metadata, $5) AS v
+    FROM dosm_rag.facts f
+    JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
+   WHERE f.source = $1 AND ",
+            $dims
+        )
+    };
+}
+
 /// What a change or a series computes from its first and last value.
 macro_rules! first_last {
     () => {
@@ -137,15 +154,8 @@ macro_rules! first_last {
 
 macro_rules! change {
     ($dims:literal) => {
-        concat!(
-            "SELECT id, row_ref, content, metadata, period, member, v::text AS value, computed\n  FROM (
-WITH r AS (
-  SELECT e.id, e.row_ref, e.content, e.metadata, f.period, NULL::text AS member,
-         dosm_rag.cell_number(e.metadata, $5) AS v
-    FROM dosm_rag.facts f
-    JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
-   WHERE f.source = $1 AND ",
-            $dims,
+        computed_rows!(
+            series_rows!($dims),
             " AND f.period IN ($3, $4)
 ), w AS (
   SELECT r.*, pg_catalog.row_number() OVER (ORDER BY period, row_ref) AS pos,
@@ -157,23 +167,15 @@ SELECT w.*, pg_catalog.jsonb_build_object('from_value', a, 'to_value', b, ",
             first_last!(),
             ") AS computed
   FROM w
-) q
- ORDER BY q.pos"
+"
         )
     };
 }
 
 macro_rules! series {
     ($dims:literal) => {
-        concat!(
-            "SELECT id, row_ref, content, metadata, period, member, v::text AS value, computed\n  FROM (
-WITH r AS (
-  SELECT e.id, e.row_ref, e.content, e.metadata, f.period, NULL::text AS member,
-         dosm_rag.cell_number(e.metadata, $5) AS v
-    FROM dosm_rag.facts f
-    JOIN dosm_rag.embeddings e ON e.source = f.source AND e.row_ref = f.row_ref
-   WHERE f.source = $1 AND ",
-            $dims,
+        computed_rows!(
+            series_rows!($dims),
             "
      AND ($3 IS NULL OR f.period >= $3) AND ($4 IS NULL OR f.period <= $4)
      AND dosm_rag.cell_number(e.metadata, $5) IS NOT NULL
@@ -198,8 +200,7 @@ SELECT w.*, pg_catalog.jsonb_build_object(
             first_last!(),
             ") AS computed
   FROM w
-) q
- ORDER BY q.pos"
+"
         )
     };
 }
