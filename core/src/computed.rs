@@ -761,52 +761,56 @@ fn series(ctx: &Ctx<'_>, rows: &[Row], a: &mut Answer) -> Worded {
     let pct_words = pct.map_or(String::new(), |p| format!(" ({:.1}%)", p.abs()));
     let w = |p: &str| ctx.when(Some(p));
     let up = diff.unwrap_or(0.0);
-    Ok(match lang {
-        Lang::En => format!(
-            "The {}{} from {} to {} ({} values): {} to {}, {}; lowest {} in {}, highest {} in {} ({}).",
-            ctx.title,
-            ctx.for_named(),
-            w(&first.0),
-            w(&last.0),
-            rows.len(),
-            amt(first.1),
-            amt(last.1),
-            if up > 0.0 {
-                format!("up {gap}{pct_words}")
-            } else if up < 0.0 {
-                format!("down {gap}{pct_words}")
-            } else {
-                "unchanged".into()
-            },
-            amt(min.1),
-            w(&min.0),
-            amt(max.1),
-            w(&max.0),
-            ctx.source()
+    // the same sentence in both languages, word for word
+    let (subject, from, to, values, into, rise, fall, same, lowest, highest, at) = match lang {
+        Lang::En => (
+            format!("The {}", ctx.title),
+            "from",
+            "to",
+            "values",
+            "to",
+            "up",
+            "down",
+            "unchanged",
+            "lowest",
+            "highest",
+            "in",
         ),
-        Lang::Ms => format!(
-            "{}{} dari {} hingga {} ({} nilai): {} kepada {}, {}; terendah {} pada {}, tertinggi {} pada {} ({}).",
+        Lang::Ms => (
             capitalised(&ctx.title),
-            ctx.for_named(),
-            w(&first.0),
-            w(&last.0),
-            rows.len(),
-            amt(first.1),
-            amt(last.1),
-            if up > 0.0 {
-                format!("naik {gap}{pct_words}")
-            } else if up < 0.0 {
-                format!("turun {gap}{pct_words}")
-            } else {
-                "tidak berubah".into()
-            },
-            amt(min.1),
-            w(&min.0),
-            amt(max.1),
-            w(&max.0),
-            ctx.source()
+            "dari",
+            "hingga",
+            "nilai",
+            "kepada",
+            "naik",
+            "turun",
+            "tidak berubah",
+            "terendah",
+            "tertinggi",
+            "pada",
         ),
-    })
+    };
+    let movement = if up > 0.0 {
+        format!("{rise} {gap}{pct_words}")
+    } else if up < 0.0 {
+        format!("{fall} {gap}{pct_words}")
+    } else {
+        same.to_string()
+    };
+    Ok(format!(
+        "{subject}{} {from} {} {to} {} ({} {values}): {} {into} {}, {movement}; {lowest} {} {at} {}, {highest} {} {at} {} ({}).",
+        ctx.for_named(),
+        w(&first.0),
+        w(&last.0),
+        rows.len(),
+        amt(first.1),
+        amt(last.1),
+        amt(min.1),
+        w(&min.0),
+        amt(max.1),
+        w(&max.0),
+        ctx.source()
+    ))
 }
 
 #[cfg(test)]
