@@ -5,6 +5,8 @@
 //! Nothing is invented: the value is the cited row's own cell; an empty cell is said to be
 //! empty; two datasets that would give different numbers for the question are an ambiguity.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -431,7 +433,7 @@ pub(crate) fn as_of_note(a: &mut Answer, d: &Dataset, lang: Lang) {
 }
 
 /// A measure's title words in both languages and its name's ("age_0_14": age, 0, 14).
-fn measure_words(c: &Column) -> std::collections::BTreeSet<String> {
+fn measure_words(c: &Column) -> BTreeSet<String> {
     [
         c.title_en.as_deref(),
         c.title_ms.as_deref(),
@@ -640,6 +642,9 @@ pub fn compose(
     // same period (one that leaves a word of another table's title unexplained, when this one
     // does not, is no rival: "core" CPI is not the headline CPI)
     let this_period = row.period.as_deref().and_then(|p| period_of(p, freq));
+    // the question's words and this measure's, read once, when a sibling measure competes
+    let sibling_words: std::cell::OnceCell<(BTreeSet<String>, BTreeSet<String>)> =
+        std::cell::OnceCell::new();
     for other in executed.iter() {
         let oc = other.candidate;
         if std::ptr::eq(oc, c)
@@ -659,27 +664,31 @@ pub fn compose(
         // one's lacks ("death rate": the deaths are no rival of the rate; "aged 0-14" keeps
         // age_0_14 a rival of the total)
         if oc.dataset == c.dataset {
-            let mine = measure_words(m);
-            let asked: std::collections::BTreeSet<String> = q
-                .tokens
-                .iter()
-                .map(|t| crate::question::stem(t).to_string())
-                .collect();
+            let (asked, known) = sibling_words.get_or_init(|| {
+                let asked: BTreeSet<String> = q
+                    .tokens
+                    .iter()
+                    .map(|t| crate::question::stem(t).to_string())
+                    .collect();
+                // the table's own subject ("consumer price index" of a CPI table) is both's
+                let mut known = measure_words(m);
+                known.extend(
+                    [
+                        &d.title_en,
+                        &d.title_ms,
+                        &d.description_en,
+                        &d.description_ms,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|t| crate::catalogue::words(t)),
+                );
+                (asked, known)
+            });
             let theirs = measure_words(&cat.datasets[oc.dataset].columns[oc.measure]);
-            // the table's own subject ("consumer price index" of a CPI table) is both's
-            let subject: std::collections::BTreeSet<String> = [
-                &d.title_en,
-                &d.title_ms,
-                &d.description_en,
-                &d.description_ms,
-            ]
-            .into_iter()
-            .flatten()
-            .flat_map(|t| crate::catalogue::words(t))
-            .collect();
             if theirs
                 .iter()
-                .all(|w| !asked.contains(w) || mine.contains(w) || subject.contains(w))
+                .all(|w| !asked.contains(w) || known.contains(w))
             {
                 continue;
             }
