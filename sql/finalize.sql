@@ -3,7 +3,7 @@ GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members T
 GRANT SELECT ON dosm_rag.datasets, dosm_rag.columns, dosm_rag.dimension_values, dosm_rag.facts,
                 dosm_rag.code_lists, dosm_rag.aliases, dosm_rag.default_values, dosm_rag.synonyms,
                 dosm_rag.unit_rules, dosm_rag.catalogue, dosm_rag.source_status,
-                dosm_rag.reembed_progress TO PUBLIC;
+                dosm_rag.reembed_progress, dosm_rag.stats TO PUBLIC;
 GRANT SELECT ON SEQUENCE dosm_rag.catalogue_generation TO PUBLIC;
 
 DO $$

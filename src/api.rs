@@ -3,20 +3,28 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::json;
+use std::time::Instant;
 
 use dosm_rag_core::intent::Operation;
+use dosm_rag_core::stats::Counters;
 use dosm_rag_core::{embed, rank};
 
 use crate::errors::OrRaise;
 use crate::vector::{Vector, VectorArray};
-use crate::{answer, catalogue, guc, model, retrieval};
+use crate::{answer, catalogue, guc, model, retrieval, stats};
 
 /// The sentence embedding of `text` (all-MiniLM-L6-v2, mean-pooled, unit length).
 /// STABLE, not IMMUTABLE: the installed model can change.
 #[pg_extern(stable, strict, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn embed_text(text: &str) -> Vector {
-    Vector(model::with_embedder(|e| e.embed(text)).or_raise())
+    // timed without the model's load (counted apart, as model_load_time)
+    let (v, us) = model::with_embedder(|e| {
+        let start = Instant::now();
+        (e.embed(text), stats::elapsed_us(start))
+    });
+    stats::record(|c| c.embed_text(us));
+    Vector(v.or_raise())
 }
 
 /// Batched `embed_text` for ingestion: same vectors, same order, NULL in, NULL out.
@@ -26,14 +34,15 @@ fn embed_text(text: &str) -> Vector {
 fn embed_texts(texts: Array<&str>) -> VectorArray {
     let texts: Vec<Option<&str>> = texts.iter().collect();
     let batch = guc::embed_batch_size();
-    VectorArray(
-        model::with_embedder(|e| {
-            e.embed_batch(&texts, batch, || {
-                pgrx::check_for_interrupts!();
-            })
+    let vectors = model::with_embedder(|e| {
+        e.embed_batch(&texts, batch, || {
+            pgrx::check_for_interrupts!();
         })
-        .or_raise(),
-    )
+    })
+    .or_raise();
+    let n = texts.iter().flatten().count() as u64;
+    stats::record(|c| c.embed_batch(n));
+    VectorArray(vectors)
 }
 
 /// The model and runtime this backend uses (or would use: it does not load the model).
@@ -81,6 +90,7 @@ fn check_k(k: i32) -> usize {
 fn rag_answer(query: Option<&str>, k: default!(Option<i32>, "NULL")) -> Option<JsonB> {
     let query = query?;
     let k = check_k(k.unwrap_or_else(guc::top_k));
+    let start = Instant::now();
     let a = if query.trim().is_empty() {
         answer::convert(rank::empty_query())
     } else if !retrieval::has_documents() {
@@ -88,6 +98,8 @@ fn rag_answer(query: Option<&str>, k: default!(Option<i32>, "NULL")) -> Option<J
     } else {
         answer::answer(query, k, guc::conf_threshold())
     };
+    let us = stats::elapsed_us(start);
+    stats::record(|c| c.answer(a.failure_mode.as_deref(), us));
     Some(JsonB(serde_json::to_value(a).expect("answer serialises")))
 }
 
@@ -206,4 +218,57 @@ fn series(
         })
         .collect();
     TableIterator::new(points)
+}
+
+/// The shared counters since the last reset, one figure per row; `dosm_rag.stats` adds the
+/// indexes. Without shared_preload_libraries the first row (`counters_enabled`) is 0 and every
+/// other value is NULL.
+#[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn stats_counters() -> TableIterator<
+    'static,
+    (
+        name!(metric, String),
+        name!(label, Option<String>),
+        name!(value, Option<f64>),
+        name!(unit, String),
+    ),
+> {
+    let counters = stats::snapshot();
+    let enabled = (
+        "counters_enabled".to_string(),
+        None,
+        Some(if counters.is_some() { 1.0 } else { 0.0 }),
+        "bool".to_string(),
+    );
+    let figures = counters.unwrap_or(Counters::new(0)).metrics();
+    let known = stats::enabled();
+    TableIterator::new(
+        std::iter::once(enabled).chain(figures.into_iter().map(move |m| {
+            (
+                m.metric.to_string(),
+                m.label.map(str::to_string),
+                m.value.filter(|_| known),
+                m.unit.to_string(),
+            )
+        })),
+    )
+}
+
+/// Zero the shared counters (every backend's). Superuser only unless granted (EXECUTE is
+/// revoked from PUBLIC, as for pg_stat_statements_reset).
+#[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
+fn stats_reset() {
+    if !stats::reset() {
+        pgrx::pg_sys::panic::ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "dosm_rag statistics are not collected",
+            "dosm_rag",
+        )
+        .set_hint(
+            "Add dosm_rag to shared_preload_libraries in postgresql.conf and restart the server.",
+        )
+        .report(PgLogLevel::ERROR);
+    }
 }

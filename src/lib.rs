@@ -13,6 +13,7 @@ mod execute;
 mod guc;
 mod model;
 mod retrieval;
+mod stats;
 mod vector;
 
 pgrx::pg_module_magic!(name, version);
@@ -68,15 +69,24 @@ pgrx::extension_sql_file!(
     requires = ["schema_0_6_0"]
 );
 
+// 0.7.0: statistics, shared verbatim with the 0.6.0 → 0.7.0 upgrade.
+pgrx::extension_sql_file!(
+    "../sql/schema_0.7.0.sql",
+    name = "schema_0_7_0",
+    requires = ["knowledge_0_6_0", api::stats_counters, api::stats_reset]
+);
+
 // Last: read access for every role, and a pinned search_path on every function that has none
 // bound at creation (SQL-standard bodies are bound already), naming pgvector's schema.
 pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
-/// Registers settings only. The model is loaded lazily in each backend, never here: `_PG_init`
-/// may run in the postmaster (shared_preload_libraries), and ONNX Runtime must not start there.
+/// Registers settings and, when preloaded (shared_preload_libraries), reserves the shared
+/// counters of `dosm_rag.stats`. The model is loaded lazily in each backend, never here:
+/// `_PG_init` may run in the postmaster, and ONNX Runtime must not start there.
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
+    stats::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -3,11 +3,12 @@
 
 use std::cell::RefCell;
 use std::mem::ManuallyDrop;
+use std::time::Instant;
 
 use dosm_rag_core::embed::{Config, Embedder};
 
 use crate::errors::OrRaise;
-use crate::guc;
+use crate::{guc, stats};
 
 thread_local! {
     // ManuallyDrop: no destructor runs at backend exit, so ONNX Runtime is never torn down while
@@ -44,7 +45,10 @@ pub fn with_embedder<R>(f: impl FnOnce(&mut Embedder) -> R) -> R {
             .is_some_and(|e| is_current(e.config(), &wanted))
         {
             *slot = None;
+            let start = Instant::now();
             *slot = Some(Embedder::load(&wanted).or_raise());
+            let us = stats::elapsed_us(start);
+            stats::record(|c| c.model_load(us));
         }
         f(slot.as_mut().expect("loaded above"))
     })

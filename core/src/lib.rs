@@ -13,6 +13,7 @@
 //!   snapshot the resolver reads.
 //! - [`rank`]: the fuzzy leg (vector + keyword candidates fused) for rows without a catalogue.
 //! - [`embed`]: all-MiniLM-L6-v2 sentence embeddings (tokenizer + ONNX Runtime + pooling).
+//! - [`stats`]: the counters and latency histograms behind `dosm_rag.stats`.
 
 pub mod catalogue;
 pub mod compose;
@@ -24,5 +25,6 @@ pub mod plan;
 pub mod question;
 pub mod rank;
 pub mod resolve;
+pub mod stats;
 
 pub use error::{Error, Result};

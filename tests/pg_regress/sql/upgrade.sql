@@ -48,6 +48,8 @@ SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
 SELECT dosm_rag.rag_answer('Johor CPI March 2023') -> 'citations' -> 0 ->> 'source' AS cited;
 ALTER EXTENSION dosm_rag UPDATE TO '0.6.0';
 SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
+ALTER EXTENSION dosm_rag UPDATE TO '0.7.0';
+SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
 SELECT pg_temp.snapshot('upgraded');
 SELECT count(*) FILTER (WHERE kind = 'fresh') = count(*) FILTER (WHERE kind = 'upgraded') AS same_count,
        count(*) FILTER (WHERE kind = 'fresh') > 20 AS nontrivial

@@ -171,6 +171,8 @@ DATABASE_REPLICA_URLS
 - hot_standby=on
 - -c
 - password_encryption=scram-sha-256
+- -c
+- shared_preload_libraries=dosm_rag
 {{- if .Values.database.tls.enabled }}
 - -c
 - ssl=on
