@@ -26,6 +26,8 @@ pub static INFERENCE_THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static EMBED_BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(32);
 pub static TOP_K: GucSetting<i32> = GucSetting::<i32>::new(3);
 pub static CONF_THRESHOLD: GucSetting<f64> = GucSetting::<f64>::new(0.6);
+/// Read by SQL (`dosm_rag.partition_source`'s callers: the ingest command), not by Rust.
+pub static PARTITION_BY_SOURCE: GucSetting<bool> = GucSetting::<bool>::new(false);
 
 pub fn init() {
     // Paths name files the server process will open: only superusers may change them.
@@ -92,6 +94,15 @@ pub fn init() {
         0.0,
         1.0,
         GucContext::Userset,
+        GucFlags::default(),
+    );
+    // It decides where ingestion creates tables: a superuser's (or ALTER DATABASE's) choice.
+    GucRegistry::define_bool_guc(
+        c"dosm_rag.partition_by_source",
+        c"Ingestion gives each source a partition of dosm_rag.embeddings of its own.",
+        c"Off: new sources' rows go to the default partition, dosm_rag.embeddings_default.",
+        &PARTITION_BY_SOURCE,
+        GucContext::Suset,
         GucFlags::default(),
     );
 }

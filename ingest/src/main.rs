@@ -4,7 +4,7 @@
 //! file changes nothing. Then, in one transaction: rows are copied into a temporary staging table
 //! in chunks and each chunk goes through `dosm_rag.ingest_table`, which embeds only rows whose text
 //! changed. Re-ingesting an unchanged file embeds nothing. After a file that replaced or deleted
-//! rows, `VACUUM dosm_rag.embeddings` runs (outside the transaction): pgvector's HNSW graph keeps
+//! rows, a VACUUM of the source's partition of `dosm_rag.embeddings` runs (outside the transaction): pgvector's HNSW graph keeps
 //! dead rows until then, and rows inserted among many of them can be out of the index's reach.
 
 use std::collections::HashSet;
@@ -479,6 +479,14 @@ fn run(args: Args) -> Result<serde_json::Value> {
     } else {
         0
     };
+    // With dosm_rag.partition_by_source on, the source's own partition of dosm_rag.embeddings
+    // (created, or its rows moved there) in a short transaction of its own: the load's long one
+    // then holds no lock on the partitioned table beyond its rows.
+    client.query_one(
+        "SELECT CASE WHEN coalesce(pg_catalog.current_setting('dosm_rag.partition_by_source', true), 'off')::bool \
+         THEN dosm_rag.partition_source($1)::text END",
+        &[&source],
+    )?;
     let mut tx = client.transaction()?;
     let columns = headers
         .iter()
@@ -548,7 +556,11 @@ fn run(args: Args) -> Result<serde_json::Value> {
     } else {
         let t = Instant::now();
         warnings.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        let done = client.batch_execute("VACUUM dosm_rag.embeddings");
+        // the partition holding the source: its own, or the default one
+        let partition: String = client
+            .query_one("SELECT dosm_rag.partition_of($1)::text", &[&source])?
+            .get(0);
+        let done = client.batch_execute(&format!("VACUUM {partition}"));
         let skipped = warnings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -559,8 +571,10 @@ fn run(args: Args) -> Result<serde_json::Value> {
             }
             outcome => {
                 let why = outcome.err().map_or(skipped, |e| format!("{e:#}"));
-                eprintln!("warning: the rows are committed, but VACUUM dosm_rag.embeddings did not run: {why}");
-                eprintln!("hint: run VACUUM dosm_rag.embeddings as the table's owner; until then the HNSW index may miss rows inserted among the {dead} replaced or deleted ones");
+                eprintln!(
+                    "warning: the rows are committed, but VACUUM {partition} did not run: {why}"
+                );
+                eprintln!("hint: run VACUUM {partition} as the table's owner; until then the HNSW index may miss rows inserted among the {dead} replaced or deleted ones");
                 serde_json::json!({"error": why})
             }
         }
