@@ -86,22 +86,29 @@ fn period_words(client: &pgrx::spi::SpiClient<'_>) -> PeriodWords {
 }
 
 /// The words in at least half of the rows, once that is at least 5 000 rows, from the statistics
-/// ANALYZE keeps on `search_tsv` (pg_stats.most_common_elems). Read through `pg_stats`, which
-/// shows them only to a role that sees every row (the table has row-level security): a tenant's
-/// role gets none, and its questions keep every word.
+/// ANALYZE keeps on `search_tsv` (pg_stats.most_common_elems) of each partition of
+/// `dosm_rag.embeddings` (autovacuum analyses partitions, not the partitioned table), weighted by
+/// the partition's rows; a word outside a partition's list counts as absent there. Read through
+/// `pg_stats`, which shows a partition's statistics only to a role that may read all of it: a
+/// tenant's role gets none, and its questions keep every word.
 const COMMON_WORDS_SQL: &str = "
+WITH leaves AS (
+  SELECT c.oid, c.relname, GREATEST(c.reltuples, 0::pg_catalog.float4)::pg_catalog.float8 AS n
+    FROM pg_catalog.pg_partition_tree('dosm_rag.embeddings'::pg_catalog.regclass) t
+    JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+   WHERE t.isleaf)
 SELECT u.e
-  FROM pg_catalog.pg_stats s, pg_catalog.pg_class c,
+  FROM leaves l, pg_catalog.pg_stats s,
        ROWS FROM (pg_catalog.unnest(s.most_common_elems::pg_catalog.text::pg_catalog.text[]),
                   pg_catalog.unnest(s.most_common_elem_freqs)) AS u(e, f)
  WHERE s.schemaname OPERATOR(pg_catalog.=) 'dosm_rag'
-   AND s.tablename OPERATOR(pg_catalog.=) 'embeddings'
+   AND s.tablename OPERATOR(pg_catalog.=) l.relname
    AND s.attname OPERATOR(pg_catalog.=) 'search_tsv'
-   AND c.oid OPERATOR(pg_catalog.=) 'dosm_rag.embeddings'::pg_catalog.regclass
    AND u.e IS NOT NULL
-   AND u.f OPERATOR(pg_catalog.>=) 0.5::pg_catalog.float4
-   AND u.f::pg_catalog.float8 OPERATOR(pg_catalog.*) c.reltuples::pg_catalog.float8
-       OPERATOR(pg_catalog.>=) 5000::pg_catalog.float8";
+ GROUP BY u.e
+HAVING pg_catalog.sum(u.f::pg_catalog.float8 OPERATOR(pg_catalog.*) l.n)
+       OPERATOR(pg_catalog.>=) GREATEST(5000::pg_catalog.float8,
+           0.5::pg_catalog.float8 OPERATOR(pg_catalog.*) (SELECT pg_catalog.sum(n) FROM leaves))";
 
 /// How long a backend keeps the common words before reading them again (reading takes about
 /// 1 ms; they change only when the table is analysed).

@@ -27,6 +27,9 @@ pub struct Figures {
     pub indexes: Vec<(String, i64)>,
     /// (source, rows, stale rows, overdue)
     pub sources: Vec<(String, i64, i64, bool)>,
+    /// (metric, label, value) of dosm_rag.stats_counters(): none when the server does not
+    /// collect them (no shared_preload_libraries) or predates them (before 0.7.0)
+    pub counters: Vec<(String, String, f64)>,
 }
 
 /// How long a request waits for a pooled connection before it is a 503.
@@ -259,7 +262,24 @@ impl Databases {
                     )
                 })
                 .collect();
-            Ok::<_, String>(Figures { indexes, sources })
+            let counters = client
+                .query(
+                    "SELECT c.metric, coalesce(c.label, ''), c.value
+                       FROM dosm_rag.stats_counters() c WHERE c.value IS NOT NULL",
+                    &[],
+                )
+                .await
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| (r.get(0), r.get(1), r.get(2)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok::<_, String>(Figures {
+                indexes,
+                sources,
+                counters,
+            })
         };
         tokio::time::timeout(FIGURES_TIMEOUT, read)
             .await

@@ -15,7 +15,8 @@ use axum::{Json, Router};
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
@@ -38,6 +39,7 @@ pub struct Metrics {
     db_source_rows: IntGaugeVec,
     db_stale_rows: IntGaugeVec,
     db_overdue_sources: IntGaugeVec,
+    db_stats: GaugeVec,
     /// When the databases' figures were last read (they are read at most once a minute).
     figures_at: std::sync::Mutex<Option<Instant>>,
 }
@@ -115,8 +117,18 @@ impl Metrics {
             "Sources whose next_update has passed without a new ingest",
             &["database"],
         );
+        let db_stats = GaugeVec::new(
+            Opts::new(
+                "dosm_rag_db_stat",
+                "The database's dosm_rag.stats counters (answers, abstentions by failure mode, \
+                 rag_answer and embed_text latency in ms, model loads) since its last stats_reset",
+            ),
+            &["database", "metric", "label"],
+        )
+        .expect("metric");
         for m in [
             Box::new(db_index_bytes.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(db_stats.clone()),
             Box::new(db_source_rows.clone()),
             Box::new(db_stale_rows.clone()),
             Box::new(db_overdue_sources.clone()),
@@ -139,6 +151,7 @@ impl Metrics {
             db_source_rows,
             db_stale_rows,
             db_overdue_sources,
+            db_stats,
             figures_at: std::sync::Mutex::new(None),
         }
     }
@@ -540,6 +553,11 @@ async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Re
                     m.db_overdue_sources
                         .with_label_values(&[db.role])
                         .set(overdue);
+                    for (metric, label, value) in &f.counters {
+                        m.db_stats
+                            .with_label_values(&[db.role, metric, label])
+                            .set(*value);
+                    }
                 }
                 Err(e) => tracing::warn!(database = db.role, error = %e, "no figures for /metrics"),
             }

@@ -251,7 +251,7 @@ SQL
   [ -n "$unreached" ] && nun=$(tr ',' '\n' <<<"$unreached" | wc -l)
   # allowed: a handful of structurally unreachable nodes (<= 1% of the rows); a crash that lost
   # index entries of a committed chunk would leave a whole chunk's rows unreached
-  grep -q "embeddings_embedding_hnsw" <<<"$out" && [ -n "$walk" ] && [ "$walk" = "$nd" ] &&
+  grep -q "embeddings_default_embedding_hnsw" <<<"$out" && [ -n "$walk" ] && [ "$walk" = "$nd" ] &&
     grep -q "dead_hits=0" <<<"$out" && [ $((walk + nun)) -eq "$heap" ] && [ $((nun * 100)) -le $((heap * max_pct)) ]
   check "$label: a full HNSW walk returns $walk of $heap rows, no duplicates or dead rows ($nun unreachable node(s) <= $max_pct%${unreached:+: ids $(cut -c1-200 <<<"$unreached")})" $? "$out"
 }
@@ -288,10 +288,10 @@ SQL
 SELECT string_agg(c.relname, ' ' ORDER BY c.relname) || ' checked'
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam,
        LATERAL bt_index_check(c.oid, true)
- WHERE a.amname = 'btree' AND i.indrelid IN ('dosm_rag.embeddings'::regclass, 'dosm_rag.sources'::regclass, 'dur_chunks'::regclass);
+ WHERE a.amname = 'btree' AND i.indrelid IN ('dosm_rag.embeddings_default'::regclass, 'dosm_rag.sources'::regclass, 'dur_chunks'::regclass);
 SQL
   )
-  grep -q "embeddings_pkey.* checked$" <<<"$out"
+  grep -q "embeddings_default_pkey.* checked$" <<<"$out"
   check "$label: amcheck bt_index_check(heapallindexed) on the btree indexes" $? "$out"
   hnsw_walk "$label" "$CURL" dur_queries
   # HNSW top-10 == sequential scan top-10 (ef_search 400), for every query vector
@@ -324,7 +324,7 @@ SQL
   local same same_r
   same=$(grep -o ' same=[0-9]*' <<<"$out" | cut -d= -f2)
   same_r=$(grep -o 'same_reachable=[0-9]*' <<<"$out" | cut -d= -f2)
-  [ "$(grep -c 'embeddings_embedding_hnsw' <<<"$out")" = 1 ] && [ "${same_r:-x}" = "$QUERIES" ]
+  [ "$(grep -c 'embeddings_default_embedding_hnsw' <<<"$out")" = 1 ] && [ "${same_r:-x}" = "$QUERIES" ]
   check "$label: HNSW top-10 = sequential-scan top-10 for ${same:-?}/$QUERIES query vectors (${same_r:-?}/$QUERIES over the reachable rows; ef_search 400)" $? "$out"
 }
 
@@ -486,7 +486,7 @@ SQL
             "$(grep -o 'rows=[0-9]*' <<<"$out" | cut -d= -f2)"
             "$(grep -o 'eps_recall=[0-9.]*' <<<"$out" | cut -d= -f2)")
     EF0=$(grep -o 'ef_default=[0-9]*' <<<"$out" | cut -d= -f2)
-    grep -q embeddings_embedding_hnsw <<<"$out" && [ -n "${RECALL[0]}" ] && [ -n "${RECALL[1]}" ] &&
+    grep -q embeddings_default_embedding_hnsw <<<"$out" && [ -n "${RECALL[0]}" ] && [ -n "${RECALL[1]}" ] &&
       awk -v b="${RECALL[1]}" -v m="$MIN_RECALL" 'BEGIN {exit !(b >= m)}'
   }
   q "$BURL" -c "CREATE TABLE rq AS SELECT q.n AS i, dosm_rag.embed_text(q.t) AS v FROM ($(sql_questions "$RECALL_QUERIES")) AS q(n, t)" >/dev/null
