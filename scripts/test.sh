@@ -27,7 +27,7 @@ suite() { # name, command...
   fi
 }
 
-core_tests() { cargo test -p dosm_rag_core --release -- --nocapture; }
+core_tests() { cargo test -p dosm_rag_core -p dosm-rag-ingest --release -- --nocapture; }
 
 pgrx_tests() {
   local pgdata="$ROOT/target/pgrx-pgdata"
@@ -80,7 +80,7 @@ evaluation() {
 }
 
 suite "Helm chart: lint, render, Kubernetes schemas, checkov" bash tests/chart/run.sh
-suite "core (cargo test)" core_tests
+suite "core and ingest reader (cargo test)" core_tests
 suite "extension (cargo pgrx test)" pgrx_tests
 step "install release build and start a test cluster on port $DOSM_RAG_PORT"
 install_release

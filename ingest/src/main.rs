@@ -7,6 +7,8 @@
 //! rows, a VACUUM of the source's partition of `dosm_rag.embeddings` runs (outside the transaction): pgvector's HNSW graph keeps
 //! dead rows until then, and rows inserted among many of them can be out of the index's reach.
 
+mod parquet_input;
+
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use sha2::{Digest, Sha256};
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// CSV file with a header row (.csv, or .csv.gz).
+    /// CSV file with a header row (.csv, or .csv.gz), or a Parquet file (.parquet).
     #[arg(long, env = "INPUT_DATASET")]
     input: PathBuf,
     /// Source name (unique per dataset). Default: the file name without extension.
@@ -213,9 +215,19 @@ struct Table {
     dropped_lines: Vec<u64>,
 }
 
-fn read_csv(path: &Path, drop_unnamed: bool) -> Result<Table> {
+fn read_table(path: &Path, drop_unnamed: bool) -> Result<Table> {
     let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let sha = format!("{:x}", Sha256::digest(&raw));
+    if path.extension().is_some_and(|e| e == "parquet") {
+        let (headers, rows) = parquet_input::read(raw, &path.display().to_string())?;
+        check_headers(path, &headers)?;
+        return Ok(Table {
+            headers,
+            rows,
+            sha,
+            dropped_lines: Vec::new(),
+        });
+    }
     // OpenDOSM also serves .csv.gz
     let bytes = if path.extension().is_some_and(|e| e == "gz") {
         let mut out = Vec::new();
@@ -241,18 +253,7 @@ fn read_csv(path: &Path, drop_unnamed: bool) -> Result<Table> {
         headers.pop();
     }
     let mut dropped_lines = Vec::new();
-    if headers.is_empty() || headers.iter().all(String::is_empty) {
-        bail!("{}: the file is empty or has no header row", path.display());
-    }
-    let mut seen = HashSet::new();
-    for (i, h) in headers.iter().enumerate() {
-        if h.is_empty() {
-            bail!("{}: header column {} has no name", path.display(), i + 1);
-        }
-        if !seen.insert(h) {
-            bail!("{}: header column {:?} appears twice", path.display(), h);
-        }
-    }
+    check_headers(path, &headers)?;
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.with_context(|| format!("{}: malformed CSV", path.display()))?;
@@ -289,6 +290,23 @@ fn read_csv(path: &Path, drop_unnamed: bool) -> Result<Table> {
         sha,
         dropped_lines,
     })
+}
+
+/// A header of unique, non-empty names.
+fn check_headers(path: &Path, headers: &[String]) -> Result<()> {
+    if headers.is_empty() || headers.iter().all(String::is_empty) {
+        bail!("{}: the file is empty or has no header row", path.display());
+    }
+    let mut seen = HashSet::new();
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            bail!("{}: header column {} has no name", path.display(), i + 1);
+        }
+        if !seen.insert(h) {
+            bail!("{}: header column {:?} appears twice", path.display(), h);
+        }
+    }
+    Ok(())
 }
 
 /// `"name"` with embedded quotes doubled: PostgreSQL's identifier quoting. Hand-written because
@@ -405,7 +423,7 @@ fn run(args: Args) -> Result<serde_json::Value> {
         mut rows,
         sha,
         dropped_lines,
-    } = read_csv(&args.input, args.drop_unnamed_columns)?;
+    } = read_table(&args.input, args.drop_unnamed_columns)?;
     if !dropped_lines.is_empty() {
         eprintln!(
             "warning: {}: values beyond the named columns were dropped on {} lines (first: {})",

@@ -27,8 +27,8 @@ pub struct Figures {
     pub indexes: Vec<(String, i64)>,
     /// (source, rows, stale rows, overdue)
     pub sources: Vec<(String, i64, i64, bool)>,
-    /// (metric, label, value) of dosm_rag.stats_counters(): none when the server does not
-    /// collect them (no shared_preload_libraries) or predates them (before 0.7.0)
+    /// (metric, label, value) of dosm_rag.stats_counters(): only `counters_enabled` = 0 when
+    /// the server does not collect them (no shared_preload_libraries), none before 0.7.0
     pub counters: Vec<(String, String, f64)>,
 }
 

@@ -590,8 +590,15 @@ fn health_readiness_metrics_openapi() {
         metrics.contains("dosm_rag_db_source_rows{database=\"primary\",source="),
         "{metrics}"
     );
-    // the test cluster does not preload the library: no counters, rather than zeros
-    assert!(!metrics.contains("dosm_rag_db_stat{"), "{metrics}");
+    // the test cluster does not preload the library: it says so, and exports no counts
+    // rather than zeros
+    assert!(
+        metrics.contains(
+            r#"dosm_rag_db_stat{database="primary",label="",metric="counters_enabled"} 0"#
+        ),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(r#"metric="answers""#), "{metrics}");
     let (status, spec) = p.get("/openapi.json");
     assert_eq!(status, 200);
     let spec: Value = serde_json::from_str(&spec).unwrap();
