@@ -126,10 +126,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Call dosm_rag.partition_source(''my_source'').';
     END IF;
-    part := dosm_rag.partition_name(source);
-    IF pg_catalog.to_regclass('dosm_rag.' || pg_catalog.quote_ident(part)) IS NOT NULL THEN
+    IF dosm_rag.partition_of(source) <> 'dosm_rag.embeddings_default'::regclass THEN
         RETURN dosm_rag.partition_of(source);
     END IF;
+    part := dosm_rag.partition_name(source);
     -- DDL takes no parameters: the name is quoted with %I and the source value with %L.
     EXECUTE pg_catalog.format('CREATE TABLE dosm_rag.%I (LIKE dosm_rag.embeddings INCLUDING DEFAULTS '
                               'INCLUDING GENERATED INCLUDING STORAGE INCLUDING CONSTRAINTS)', part);
@@ -157,7 +157,7 @@ DECLARE
     s text;
 BEGIN
     FOR s IN SELECT r.name FROM dosm_rag.sources r
-              WHERE pg_catalog.to_regclass('dosm_rag.' || pg_catalog.quote_ident(dosm_rag.partition_name(r.name))) IS NULL
+              WHERE dosm_rag.partition_of(r.name) = 'dosm_rag.embeddings_default'::regclass
               ORDER BY r.name
     LOOP
         PERFORM dosm_rag.partition_source(s);

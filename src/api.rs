@@ -235,14 +235,14 @@ fn stats_counters() -> TableIterator<
     ),
 > {
     let counters = stats::snapshot();
+    let known = counters.is_some();
     let enabled = (
         "counters_enabled".to_string(),
         None,
-        Some(if counters.is_some() { 1.0 } else { 0.0 }),
+        Some(if known { 1.0 } else { 0.0 }),
         "bool".to_string(),
     );
     let figures = counters.unwrap_or(Counters::new(0)).metrics();
-    let known = stats::enabled();
     TableIterator::new(
         std::iter::once(enabled).chain(figures.into_iter().map(move |m| {
             (

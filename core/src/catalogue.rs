@@ -479,6 +479,18 @@ impl Column {
 }
 
 impl Dataset {
+    /// Its titles and descriptions, English and Malay, those it has.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.title_en,
+            &self.title_ms,
+            &self.description_en,
+            &self.description_ms,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+    }
     pub fn period_column(&self) -> Option<&Column> {
         self.columns.iter().find(|c| c.role == Role::Period)
     }
@@ -554,15 +566,7 @@ impl Vocabulary {
                 add(&d.source.replace('_', " "));
                 docs += 1;
             }
-            for t in [
-                &d.title_en,
-                &d.title_ms,
-                &d.description_en,
-                &d.description_ms,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for t in d.texts() {
                 add(t);
                 docs += 1;
             }

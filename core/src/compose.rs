@@ -672,17 +672,7 @@ pub fn compose(
                     .collect();
                 // the table's own subject ("consumer price index" of a CPI table) is both's
                 let mut known = measure_words(m);
-                known.extend(
-                    [
-                        &d.title_en,
-                        &d.title_ms,
-                        &d.description_en,
-                        &d.description_ms,
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|t| crate::catalogue::words(t)),
-                );
+                known.extend(d.texts().flat_map(crate::catalogue::words));
                 (asked, known)
             });
             let theirs = measure_words(&cat.datasets[oc.dataset].columns[oc.measure]);

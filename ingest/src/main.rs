@@ -4,8 +4,9 @@
 //! file changes nothing. Then, in one transaction: rows are copied into a temporary staging table
 //! in chunks and each chunk goes through `dosm_rag.ingest_table`, which embeds only rows whose text
 //! changed. Re-ingesting an unchanged file embeds nothing. After a file that replaced or deleted
-//! rows, a VACUUM of the source's partition of `dosm_rag.embeddings` runs (outside the transaction): pgvector's HNSW graph keeps
-//! dead rows until then, and rows inserted among many of them can be out of the index's reach.
+//! rows, a VACUUM of the source's partition of `dosm_rag.embeddings` runs (outside the
+//! transaction): pgvector's HNSW graph keeps dead rows until then, and rows inserted among many
+//! of them can be out of the index's reach.
 
 mod parquet_input;
 
