@@ -7,7 +7,8 @@ use dosm_rag_core::compose::{self, Answer, Citation, Executed};
 use dosm_rag_core::intent::Operation;
 use dosm_rag_core::{plan, question, rank, resolve};
 
-use crate::{catalogue, execute, retrieval};
+use crate::errors::OrRaise;
+use crate::{catalogue, execute, model, retrieval};
 
 /// Runners-up within this score of the best are executed too: when they give another number,
 /// the answer is an ambiguity, not a guess.
@@ -19,7 +20,7 @@ pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
         return fuzzy(query, k, threshold);
     }
     let q = question::parse(query);
-    let res = resolve::resolve(&q, &snap.catalogue, &snap.index, &|_, _| None);
+    let res = resolve_with_vectors(query, &q, &snap);
     if res
         .candidates
         .first()
@@ -82,6 +83,23 @@ pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
         a.citations = f.citations;
     }
     a
+}
+
+/// Resolution by the question's words; when the best two candidates are close, again with the
+/// question's embedding compared with the catalogue's texts (stored for this backend's model).
+/// The vector is cached, so the fuzzy leg reuses it.
+fn resolve_with_vectors(
+    query: &str,
+    q: &question::Question,
+    snap: &catalogue::Snapshot,
+) -> resolve::Resolution {
+    let res = resolve::resolve(q, &snap.catalogue, &snap.index, &|_, _| None);
+    if !snap.catalogue.has_embeddings() || !resolve::similarity_may_decide(&res) {
+        return res;
+    }
+    let qv = model::embed_cached(query).or_raise();
+    let similarity = |d: usize, m: usize| snap.catalogue.similarity(&qv, d, m);
+    resolve::resolve(q, &snap.catalogue, &snap.index, &similarity)
 }
 
 /// A computed answer (ranking, change, comparison, series): the best candidate's plan, and the
@@ -157,7 +175,7 @@ pub fn series(query: &str, threshold: f64) -> Answer {
     if matches!(q.ask.op, Operation::Lookup | Operation::Change) {
         q.ask.op = Operation::Series;
     }
-    let res = resolve::resolve(&q, &snap.catalogue, &snap.index, &|_, _| None);
+    let res = resolve_with_vectors(query, &q, &snap);
     if res.candidates.is_empty() {
         return compose::compose(&q, &snap.catalogue, &res, &[], threshold);
     }

@@ -18,13 +18,8 @@ use crate::{answer, catalogue, guc, model, retrieval, stats};
 #[pg_extern(stable, strict, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn embed_text(text: &str) -> Vector {
-    // timed without the model's load (counted apart, as model_load_time)
-    let (v, us) = model::with_embedder(|e| {
-        let start = Instant::now();
-        (e.embed(text), stats::elapsed_us(start))
-    });
-    stats::record(|c| c.embed_text(us));
-    Vector(v.or_raise())
+    // a text this backend embedded before comes from its cache
+    Vector(model::embed_cached(text).or_raise().to_vec())
 }
 
 /// Batched `embed_text` for ingestion: same vectors, same order, NULL in, NULL out.

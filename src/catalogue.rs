@@ -109,6 +109,24 @@ const PERIODS_SET_SQL: &str = "
 UPDATE dosm_rag.datasets d SET periods = $2, frequency = $3
  WHERE d.source OPERATOR(pg_catalog.=) $1";
 
+/// Whether the catalogue's embeddings record their model (0.8.0 on). A library newer than the
+/// installed SQL (before ALTER EXTENSION UPDATE) keeps the old statements.
+const TRACKS_MODEL_SQL: &str = "
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) 'dosm_rag.columns'::pg_catalog.regclass
+                  AND a.attname OPERATOR(pg_catalog.=) 'embedding_model' AND NOT a.attisdropped)";
+
+pub fn tracks_model(client: &pgrx::spi::SpiClient<'_>) -> bool {
+    client
+        .select(TRACKS_MODEL_SQL, Some(1), &[])
+        .ok()
+        .and_then(|t| t.first().get_one::<bool>().ok().flatten())
+        .unwrap_or(false)
+}
+
+const EMBED_CATALOGUE_SQL: &str = "SELECT dosm_rag.embed_catalogue($1)";
+
+/// Before 0.8.0.
 const EMBED_SQL: &str = "
 UPDATE dosm_rag.datasets d
    SET embedding = dosm_rag.embed_text(pg_catalog.concat_ws('. ', d.title_en, d.title_ms, d.description_en))
@@ -413,12 +431,18 @@ pub fn refresh(source: &str, raw: Option<&Value>, header: Option<Vec<String>>) -
                 ],
             )
             .unwrap_or_else(|e| spi_err(e));
-        client
-            .update(EMBED_SQL, None, &[source.into()])
-            .unwrap_or_else(|e| spi_err(e));
-        client
-            .update(EMBED_COLUMNS_SQL, None, &[source.into()])
-            .unwrap_or_else(|e| spi_err(e));
+        if tracks_model(client) {
+            client
+                .update(EMBED_CATALOGUE_SQL, None, &[source.into()])
+                .unwrap_or_else(|e| spi_err(e));
+        } else {
+            client
+                .update(EMBED_SQL, None, &[source.into()])
+                .unwrap_or_else(|e| spi_err(e));
+            client
+                .update(EMBED_COLUMNS_SQL, None, &[source.into()])
+                .unwrap_or_else(|e| spi_err(e));
+        }
         client
             .update(BUMP_SQL, None, &[])
             .unwrap_or_else(|e| spi_err(e));
@@ -442,8 +466,34 @@ pub struct Snapshot {
     pub index: Index,
 }
 
-/// The snapshot with the catalogue generation and role it was read at.
-type Cached = (i64, String, Rc<Snapshot>);
+/// The snapshot with the catalogue generation, role and model version it was read at.
+type Cached = (i64, String, Option<String>, Rc<Snapshot>);
+
+/// The stored embeddings of datasets (column NULL) and measures, of one model version.
+const VECTORS_SQL: &str = "
+SELECT c.source, c.name, c.embedding::pg_catalog.float4[] FROM dosm_rag.columns c
+ WHERE c.embedding_model OPERATOR(pg_catalog.=) $1 AND c.embedding IS NOT NULL
+UNION ALL
+SELECT d.source, NULL, d.embedding::pg_catalog.float4[] FROM dosm_rag.datasets d
+ WHERE d.embedding_model OPERATOR(pg_catalog.=) $1 AND d.embedding IS NOT NULL";
+
+/// Put the stored embeddings of `version` (this backend's model) into `cat`.
+fn load_embeddings(client: &pgrx::spi::SpiClient<'_>, cat: &mut Catalogue, version: Option<&str>) {
+    let Some(version) = version else { return };
+    if !tracks_model(client) {
+        return;
+    }
+    let rows = client
+        .select(VECTORS_SQL, None, &[version.into()])
+        .unwrap_or_else(|e| spi_err(e));
+    for row in rows {
+        let source = row.get::<String>(1).ok().flatten().unwrap_or_default();
+        let column = row.get::<String>(2).ok().flatten();
+        if let Some(x) = row.get::<Vec<f32>>(3).ok().flatten() {
+            cat.set_embedding(&source, column.as_deref(), x);
+        }
+    }
+}
 
 thread_local! {
     // (generation, role) → snapshot. A role sees only its tenants' datasets (row-level security).
@@ -465,11 +515,12 @@ pub fn snapshot() -> Rc<Snapshot> {
         let row = row.first();
         let generation = row.get::<i64>(1).ok().flatten().unwrap_or(0);
         let role = row.get::<String>(2).ok().flatten().unwrap_or_default();
+        let version = crate::model::installed_version();
         if let Some(s) = SNAPSHOT.with(|c| {
             c.borrow()
                 .as_ref()
-                .filter(|(g, r, _)| *g == generation && *r == role)
-                .map(|(_, _, s)| Rc::clone(s))
+                .filter(|(g, r, v, _)| *g == generation && *r == role && *v == version)
+                .map(|(_, _, _, s)| Rc::clone(s))
         }) {
             return s;
         }
@@ -481,7 +532,7 @@ pub fn snapshot() -> Rc<Snapshot> {
             .ok()
             .flatten()
             .map_or(Value::Null, |j| j.0);
-        let catalogue: Catalogue = serde_json::from_value(doc).unwrap_or_else(|e| {
+        let mut catalogue: Catalogue = serde_json::from_value(doc).unwrap_or_else(|e| {
             raise(
                 PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
                 format!("dosm_rag could not read its catalogue: {e}"),
@@ -489,9 +540,10 @@ pub fn snapshot() -> Rc<Snapshot> {
                 "Run ALTER EXTENSION dosm_rag UPDATE; if it persists, refresh the catalogue with dosm_rag.refresh_catalogue(source).",
             )
         });
+        load_embeddings(client, &mut catalogue, version.as_deref());
         let index = Index::build(&catalogue);
         let s = Rc::new(Snapshot { catalogue, index });
-        SNAPSHOT.with(|c| *c.borrow_mut() = Some((generation, role, Rc::clone(&s))));
+        SNAPSHOT.with(|c| *c.borrow_mut() = Some((generation, role, version, Rc::clone(&s))));
         s
     })
 }

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::mem::ManuallyDrop;
+use std::rc::Rc;
 use std::time::Instant;
 
 use dosm_rag_core::embed::{Config, Embedder};
@@ -51,6 +52,51 @@ pub fn with_embedder<R>(f: impl FnOnce(&mut Embedder) -> R) -> R {
             stats::record(|c| c.model_load(us));
         }
         f(slot.as_mut().expect("loaded above"))
+    })
+}
+
+/// Texts a backend keeps the vector of: a repeated question (an FAQ bot sees many) is embedded
+/// once, and `rag_answer`'s resolution and its fuzzy leg share one embedding.
+const CACHED_VECTORS: usize = 512;
+
+/// The model version the vectors are of, and text → vector.
+type Vectors = (String, lru::LruCache<String, Rc<Vec<f32>>>);
+
+thread_local! {
+    // emptied when the model version changes
+    static VECTORS: ManuallyDrop<RefCell<Option<Vectors>>> =
+        const { ManuallyDrop::new(RefCell::new(None)) };
+}
+
+/// The embedding of `text`, from this backend's cache when it has embedded it before with the
+/// same model. The inference (not a cache hit) is what `embed_text`'s latency counts.
+pub fn embed_cached(text: &str) -> dosm_rag_core::error::Result<Rc<Vec<f32>>> {
+    with_embedder(|e| {
+        let version = e.version().to_string();
+        let hit = VECTORS.with(|c| {
+            let mut c = c.borrow_mut();
+            match c.as_mut() {
+                Some((v, cache)) if *v == version => cache.get(text).cloned(),
+                _ => {
+                    let size = std::num::NonZeroUsize::new(CACHED_VECTORS).expect("non-zero");
+                    *c = Some((version.clone(), lru::LruCache::new(size)));
+                    None
+                }
+            }
+        });
+        if let Some(v) = hit {
+            return Ok(v);
+        }
+        let start = Instant::now();
+        let v = Rc::new(e.embed(text)?);
+        let us = stats::elapsed_us(start);
+        stats::record(|c| c.embed_text(us));
+        VECTORS.with(|c| {
+            if let Some((_, cache)) = c.borrow_mut().as_mut() {
+                cache.put(text.to_string(), Rc::clone(&v));
+            }
+        });
+        Ok(v)
     })
 }
 

@@ -517,6 +517,47 @@ pub struct Catalogue {
     pub defaults: Vec<String>,
 }
 
+impl Catalogue {
+    /// Store the embedding of `source`'s texts (`column` None) or of one of its columns'; ignored
+    /// when the catalogue has no such dataset or column.
+    pub fn set_embedding(&mut self, source: &str, column: Option<&str>, v: Vec<f32>) {
+        let Some(d) = self.datasets.iter_mut().find(|d| d.source == source) else {
+            return;
+        };
+        match column {
+            None => d.embedding = Some(v),
+            Some(name) => {
+                if let Some(c) = d.columns.iter_mut().find(|c| c.name == name) {
+                    c.embedding = Some(v);
+                }
+            }
+        }
+    }
+
+    /// Whether any dataset or column has an embedding.
+    pub fn has_embeddings(&self) -> bool {
+        self.datasets
+            .iter()
+            .any(|d| d.embedding.is_some() || d.columns.iter().any(|c| c.embedding.is_some()))
+    }
+
+    /// Cosine similarity of a question's (unit) vector `q` with a measure: the mean of its own
+    /// and its dataset's, or whichever of the two is stored.
+    pub fn similarity(&self, q: &[f32], dataset: usize, column: usize) -> Option<f64> {
+        let dot = |v: &Vec<f32>| -> f64 { v.iter().zip(q).map(|(a, b)| (a * b) as f64).sum() };
+        let d = self.datasets.get(dataset)?;
+        let own = d
+            .columns
+            .get(column)
+            .and_then(|c| c.embedding.as_ref())
+            .map(dot);
+        match (own, d.embedding.as_ref().map(dot)) {
+            (Some(c), Some(d)) => Some((c + d) / 2.0),
+            (c, d) => c.or(d),
+        }
+    }
+}
+
 /// Stemmed content tokens of a text.
 pub fn words(text: &str) -> Vec<String> {
     tokens(text)
@@ -635,6 +676,55 @@ impl DimValue {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn similarity_is_the_mean_of_the_measure_and_its_dataset() {
+        let col = |name: &str| Column {
+            name: name.into(),
+            role: Role::Measure,
+            title_en: None,
+            title_ms: None,
+            description_en: None,
+            description_ms: None,
+            unit: None,
+            unit_ms: None,
+            values: vec![],
+            determined_by: vec![],
+            embedding: None,
+        };
+        let mut cat = Catalogue {
+            datasets: vec![Dataset {
+                source: "t".into(),
+                title_en: None,
+                title_ms: None,
+                description_en: None,
+                description_ms: None,
+                frequency: Frequency::Other,
+                data_as_of: None,
+                next_update: None,
+                source_url: None,
+                licence: None,
+                inferred: true,
+                columns: vec![col("a"), col("b")],
+                periods: vec![],
+                embedding: None,
+            }],
+            synonyms: BTreeMap::new(),
+            defaults: vec![],
+        };
+        assert!(!cat.has_embeddings());
+        assert_eq!(cat.similarity(&[1.0, 0.0], 0, 0), None);
+        cat.set_embedding("t", Some("a"), vec![1.0, 0.0]);
+        cat.set_embedding("elsewhere", None, vec![1.0, 0.0]);
+        cat.set_embedding("t", Some("no such column"), vec![1.0, 0.0]);
+        assert!(cat.has_embeddings());
+        assert_eq!(cat.similarity(&[1.0, 0.0], 0, 0), Some(1.0));
+        assert_eq!(cat.similarity(&[1.0, 0.0], 0, 1), None);
+        cat.set_embedding("t", None, vec![0.0, 1.0]);
+        assert_eq!(cat.similarity(&[1.0, 0.0], 0, 0), Some(0.5));
+        assert_eq!(cat.similarity(&[1.0, 0.0], 0, 1), Some(0.0));
+        assert_eq!(cat.similarity(&[1.0, 0.0], 1, 0), None);
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -268,10 +268,12 @@ SQL
     [ "$second" = 384 ] && [ "$crashes" = 0 ]
   check "shared_preload_libraries='dosm_rag': postmaster threads ${pm_start}/${pm_after}/${pm_end} (start/after a backend embedded/after a second), backends embed" $? \
     "$out second=$second crashes=$crashes $(as_db tail -5 "$PRELOAD_DIR/server.log")"
-  # dosm_rag.stats counts across backends: two embed_text calls and two model loads (one in
-  # each backend above), one abstention from a third; a reset zeroes them for every backend
+  # dosm_rag.stats counts across backends: two embed_text calls and model loads (one in
+  # each backend above), one abstention and a text embedded three times but inferred once (the
+  # backend's cache) from a third; a reset zeroes them for every backend
   stats=$(psql "$purl" -X -At -F= -v ON_ERROR_STOP=0 2>&1 <<'SQL'
 SELECT 'mode=' || (dosm_rag.rag_answer('what is the CPI?') ->> 'failure_mode');
+SELECT 'same=' || count(DISTINCT dosm_rag.embed_text('a repeated question')::text) FROM generate_series(1, 3);
 SELECT metric || coalesce('.' || label, ''), value FROM dosm_rag.stats
  WHERE metric IN ('counters_enabled', 'embed_text_calls', 'model_loads', 'answers', 'rag_answer_calls')
     OR (metric, label) IN (('abstentions', 'no_documents'), ('embed_text_latency', 'p50'));
@@ -283,12 +285,12 @@ SELECT dosm_rag.stats_reset();
 SQL
   )
   p50=$(sed -n 's/^embed_text_latency.p50=\([0-9]*\.\?[0-9]\{0,2\}\).*/\1/p' <<<"$stats")
-  grep -qx "counters_enabled=1" <<<"$stats" && grep -qx "embed_text_calls=2" <<<"$stats" &&
-    grep -qx "model_loads=2" <<<"$stats" && grep -qx "answers=1" <<<"$stats" &&
+  grep -qx "counters_enabled=1" <<<"$stats" && grep -qx "embed_text_calls=3" <<<"$stats" && grep -qx "same=1" <<<"$stats" &&
+    grep -qx "model_loads=3" <<<"$stats" && grep -qx "answers=1" <<<"$stats" &&
     grep -qx "abstentions.no_documents=1" <<<"$stats" && grep -qx "after_reset=0" <<<"$stats" &&
     python3 -c "import sys; sys.exit(not 0 < float('$p50') < 250)" 2>/dev/null &&
     grep -q "permission denied for function stats_reset" <<<"$stats"
-  check "dosm_rag.stats on the preloaded cluster: counts of every backend, p50 ${p50:-?} ms, reset zeroes them, superuser-only reset" $? "$stats"
+  check "dosm_rag.stats on the preloaded cluster: counts of every backend, a repeated text inferred once, p50 ${p50:-?} ms, reset zeroes them, superuser-only reset" $? "$stats"
   as_db "$PGBIN/pg_ctl" -D "$PRELOAD_DIR/data" -m fast -w stop >/dev/null 2>&1
 else
   check "shared_preload_libraries='dosm_rag': the throwaway cluster starts" 1 "$(as_db tail -20 "$PRELOAD_DIR/server.log")"

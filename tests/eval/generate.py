@@ -2038,6 +2038,8 @@ def main():
     ap.add_argument("--out", required=True, help="questions JSONL to write")
     ap.add_argument("--subset", choices=["full", "ci"], default="full",
                     help="ci: leave out population_district and population_state (not loaded in CI)")
+    ap.add_argument("--leave-out", default="",
+                    help="comma-separated sources not loaded (the benchmark's 347k rows: population_district)")
     ap.add_argument("--seed", type=int, default=20260817)
     ap.add_argument("--data", default=DEFAULT_DATA, help="opendosm_full directory (default: %(default)s)")
     args = ap.parse_args()
@@ -2060,6 +2062,8 @@ def main():
     qs = gen.out + gen.derived
     if args.subset == "ci":
         qs = [q for q in qs if q["source"] not in CI_EXCLUDE]
+    leave_out = {x for x in args.leave_out.split(",") if x}
+    qs = [q for q in qs if q["source"] not in leave_out]
     ids = [q["id"] for q in qs]
     assert len(ids) == len(set(ids)), "duplicate ids"
     with open(args.out, "w", encoding="utf-8") as fh:

@@ -86,6 +86,28 @@ SELECT value, failure_mode FROM pg_temp.ask('population of Tebrau in 2020');
 -- a refresh without an entry keeps the one stored
 SELECT dosm_rag.refresh_catalogue('pop_test') ->> 'catalogue' AS catalogue;
 
+-- the catalogue's texts are embedded with the current model: datasets and measures, a title
+-- or (inferred) the column's name in words
+SELECT c.source, c.name, c.embedding_model = dosm_rag.model_info() ->> 'version' AS current,
+       c.embedding = dosm_rag.embed_text(concat_ws('. ', coalesce(c.title_en, replace(c.name, '_', ' ')),
+                                                   c.title_ms, c.description_en)) AS same_text
+  FROM dosm_rag.columns c WHERE c.role = 'measure' ORDER BY 1, 2;
+SELECT d.source, d.embedding_model = dosm_rag.model_info() ->> 'version' AS current
+  FROM dosm_rag.datasets d ORDER BY 1;
+-- a stale model's vectors are embedded again, once; the generation moves so backends reload
+UPDATE dosm_rag.columns SET embedding_model = 'old-model@0' WHERE source = 'pop_test';
+UPDATE dosm_rag.datasets SET embedding_model = NULL, embedding = NULL WHERE source = 'cpi_test';
+SELECT dosm_rag.catalogue_version() AS before \gset
+SELECT dosm_rag.embed_catalogue() AS embedded;
+SELECT dosm_rag.catalogue_version() > :before AS reloaded;
+SELECT dosm_rag.embed_catalogue('pop_test') AS embedded_again;
+-- without the vectors the words alone answer the same
+SELECT value, failure_mode FROM pg_temp.ask('population of Johor in 2021');
+UPDATE dosm_rag.columns SET embedding = NULL, embedding_model = NULL;
+UPDATE dosm_rag.datasets SET embedding = NULL, embedding_model = NULL;
+SELECT value, failure_mode FROM pg_temp.ask('population of Johor in 2021');
+SELECT dosm_rag.embed_catalogue() AS embedded;
+
 -- the HNSW reachability check
 SELECT sampled, reached, reached_fraction FROM dosm_rag.hnsw_check(50);
 SELECT * FROM dosm_rag.hnsw_check(0);

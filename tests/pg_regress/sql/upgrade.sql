@@ -50,6 +50,18 @@ ALTER EXTENSION dosm_rag UPDATE TO '0.6.0';
 SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
 ALTER EXTENSION dosm_rag UPDATE TO '0.7.0';
 SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
+-- a catalogue stored before 0.8.0: its embeddings do not say their model
+CREATE TABLE pg_temp.staging_up (state text, date text, index text);
+INSERT INTO pg_temp.staging_up VALUES ('Johor', '2023-03-01', '131.2'), ('Kedah', '2023-03-01', '129.9');
+SELECT dosm_rag.ingest_table('pg_temp.staging_up', 'upgrade_cat', 'Monthly CPI') ->> 'inserted' AS inserted;
+SELECT dosm_rag.refresh_catalogue('upgrade_cat') ->> 'catalogue' AS catalogue;
+SELECT count(embedding) AS embedded FROM dosm_rag.datasets;
+ALTER EXTENSION dosm_rag UPDATE TO '0.8.0';
+SELECT extversion FROM pg_extension WHERE extname = 'dosm_rag';
+-- the update embedded them again, with the installed model
+SELECT source, embedding_model = dosm_rag.model_info() ->> 'version' AS current FROM dosm_rag.datasets;
+SELECT source, name, embedding_model = dosm_rag.model_info() ->> 'version' AS current
+  FROM dosm_rag.columns WHERE role = 'measure';
 SELECT pg_temp.snapshot('upgraded');
 SELECT count(*) FILTER (WHERE kind = 'fresh') = count(*) FILTER (WHERE kind = 'upgraded') AS same_count,
        count(*) FILTER (WHERE kind = 'fresh') > 20 AS nontrivial

@@ -1,0 +1,185 @@
+-- dosm_rag 0.7.0 -> 0.8.0: a question's vector is compared with the catalogue's titles and
+-- descriptions (their embeddings now record the model that made them), and a repeated question
+-- is embedded once per backend. The stored catalogue texts are embedded again here, with the
+-- installed model; when it cannot be loaded the upgrade still completes, and
+-- SELECT dosm_rag.embed_catalogue() does it later.
+-- Built from sql/schema_0.8.0.sql, sql/finalize.sql and the block at the end; frozen once 0.8.0 is
+-- released. tests/pg_regress/sql/upgrade.sql checks that an upgraded installation matches a
+-- fresh one.
+
+-- dosm_rag 0.8.0: questions compared with the catalogue's own texts. Included in the generated
+-- install script (extension_sql_file!) and, verbatim, in dosm_rag--0.7.0--0.8.0.sql.
+--
+-- Since 0.5.0, refresh_catalogue has stored an embedding of each dataset's titles and description
+-- and of each measure's. 0.8.0 records the model each was embedded with: the resolver compares a
+-- question's vector only with those of the model this backend embeds with, and reembed moves
+-- them to the current model with the rows.
+ALTER TABLE dosm_rag.datasets ADD COLUMN embedding_model text;
+ALTER TABLE dosm_rag.columns ADD COLUMN embedding_model text;
+
+-- Embed the titles and descriptions of `source`'s dataset and measures (NULL: every source)
+-- that are not on the model this session embeds with; returns how many were embedded.
+-- refresh_catalogue calls it for the source it refreshes; the text is the English title (the
+-- column's name, in words, when the catalogue has none), the Malay title and the English
+-- description.
+CREATE FUNCTION dosm_rag.embed_catalogue(source text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    version text := dosm_rag.model_info() OPERATOR(pg_catalog.->>) 'version';
+    n bigint;
+    m bigint;
+BEGIN
+    WITH t AS (
+        SELECT d.source AS s,
+               pg_catalog.concat_ws('. ', COALESCE(d.title_en, pg_catalog.replace(d.source, '_', ' ')),
+                                    d.title_ms, d.description_en) AS text
+          FROM dosm_rag.datasets d
+         WHERE (source IS NULL OR d.source OPERATOR(pg_catalog.=) source)
+           AND d.embedding_model IS DISTINCT FROM version),
+    a AS (SELECT pg_catalog.array_agg(t.s) AS ss, pg_catalog.array_agg(t.text) AS texts FROM t),
+    z AS (SELECT u.s, u.vec
+            FROM a, ROWS FROM (pg_catalog.unnest(a.ss), pg_catalog.unnest(dosm_rag.embed_texts(a.texts))) AS u (s, vec))
+    UPDATE dosm_rag.datasets d SET embedding = z.vec, embedding_model = version
+      FROM z WHERE d.source OPERATOR(pg_catalog.=) z.s;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    WITH t AS (
+        SELECT c.source AS s, c.name AS col,
+               pg_catalog.concat_ws('. ', COALESCE(c.title_en, pg_catalog.replace(c.name, '_', ' ')),
+                                    c.title_ms, c.description_en) AS text
+          FROM dosm_rag.columns c
+         WHERE (source IS NULL OR c.source OPERATOR(pg_catalog.=) source)
+           AND c.role OPERATOR(pg_catalog.=) 'measure'
+           AND c.embedding_model IS DISTINCT FROM version),
+    a AS (SELECT pg_catalog.array_agg(t.s) AS ss, pg_catalog.array_agg(t.col) AS cols,
+                 pg_catalog.array_agg(t.text) AS texts FROM t),
+    z AS (SELECT u.s, u.col, u.vec
+            FROM a, ROWS FROM (pg_catalog.unnest(a.ss), pg_catalog.unnest(a.cols),
+                               pg_catalog.unnest(dosm_rag.embed_texts(a.texts))) AS u (s, col, vec))
+    UPDATE dosm_rag.columns c SET embedding = z.vec, embedding_model = version
+      FROM z WHERE c.source OPERATOR(pg_catalog.=) z.s AND c.name OPERATOR(pg_catalog.=) z.col;
+    GET DIAGNOSTICS m = ROW_COUNT;
+    IF n OPERATOR(pg_catalog.+) m OPERATOR(pg_catalog.>) 0 THEN
+        PERFORM pg_catalog.nextval('dosm_rag.catalogue_generation'::pg_catalog.regclass);
+    END IF;
+    RETURN n OPERATOR(pg_catalog.+) m;
+END $$;
+
+-- reembed as in 0.6.0, and the catalogue's texts too.
+CREATE OR REPLACE PROCEDURE dosm_rag.reembed(source text DEFAULT NULL, batch integer DEFAULT 500)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    version text := dosm_rag.model_info() OPERATOR(pg_catalog.->>) 'version';
+    key text := COALESCE(source, '');
+    total bigint;
+    done bigint := 0;
+    n bigint;
+    t0 timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+    IF batch IS NULL OR batch OPERATOR(pg_catalog.<) 1 OR batch OPERATOR(pg_catalog.>) 10000 THEN
+        RAISE EXCEPTION 'batch must be between 1 and 10000, got %', batch
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it out for 500 rows per transaction.';
+    END IF;
+    IF source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dosm_rag.sources s WHERE s.name OPERATOR(pg_catalog.=) source) THEN
+        RAISE EXCEPTION 'source "%" does not exist', source
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'SELECT name FROM dosm_rag.sources lists them; CALL dosm_rag.reembed() re-embeds every source.';
+    END IF;
+    IF NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('dosm_rag.reembed')) THEN
+        RAISE EXCEPTION 'another dosm_rag.reembed is running in this database'
+            USING ERRCODE = 'lock_not_available',
+                  HINT = 'Wait for it (SELECT * FROM dosm_rag.reembed_progress), or stop it with pg_cancel_backend; committed batches stay.';
+    END IF;
+    SELECT pg_catalog.count(*) INTO total FROM dosm_rag.embeddings e
+     WHERE e.model_version OPERATOR(pg_catalog.<>) version
+       AND (source IS NULL OR e.source OPERATOR(pg_catalog.=) source);
+    INSERT INTO dosm_rag.reembed_progress AS p (source, model_version, total)
+    VALUES (key, version, total)
+    ON CONFLICT ON CONSTRAINT reembed_progress_pkey DO UPDATE
+       SET model_version = excluded.model_version, total = excluded.total, done = 0,
+           started_at = pg_catalog.now(), updated_at = pg_catalog.now(), finished_at = NULL;
+    COMMIT;
+    LOOP
+        WITH b AS (
+            SELECT e.id, e.content FROM dosm_rag.embeddings e
+             WHERE e.model_version OPERATOR(pg_catalog.<>) version
+               AND (source IS NULL OR e.source OPERATOR(pg_catalog.=) source)
+             ORDER BY e.id LIMIT batch
+               FOR UPDATE SKIP LOCKED
+        ), x AS (
+            SELECT pg_catalog.array_agg(b.id ORDER BY b.id) AS ids,
+                   pg_catalog.array_agg(b.content ORDER BY b.id) AS contents FROM b
+        ), z AS (
+            SELECT u.id, u.vec
+              FROM x, ROWS FROM (pg_catalog.unnest(x.ids), pg_catalog.unnest(dosm_rag.embed_texts(x.contents))) AS u (id, vec)
+        )
+        UPDATE dosm_rag.embeddings e
+           SET embedding = z.vec, model_version = version, updated_at = pg_catalog.now()
+          FROM z WHERE e.id OPERATOR(pg_catalog.=) z.id;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        EXIT WHEN n OPERATOR(pg_catalog.=) 0;
+        done := done OPERATOR(pg_catalog.+) n;
+        UPDATE dosm_rag.reembed_progress p SET done = done, updated_at = pg_catalog.now()
+         WHERE p.source OPERATOR(pg_catalog.=) key;
+        RAISE NOTICE 'reembed: % of % rows on %', done, total, version;
+        COMMIT;
+    END LOOP;
+    -- the catalogue's texts move with the rows (0.8.0)
+    PERFORM dosm_rag.embed_catalogue(source);
+    UPDATE dosm_rag.sources s SET model_version = version
+     WHERE (source IS NULL OR s.name OPERATOR(pg_catalog.=) source)
+       AND NOT EXISTS (SELECT 1 FROM dosm_rag.embeddings e WHERE e.source OPERATOR(pg_catalog.=) s.name
+                          AND e.model_version OPERATOR(pg_catalog.<>) version);
+    UPDATE dosm_rag.reembed_progress p SET finished_at = pg_catalog.now(), updated_at = pg_catalog.now()
+     WHERE p.source OPERATOR(pg_catalog.=) key;
+    COMMIT;
+    PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('dosm_rag.reembed'));
+    RAISE NOTICE 'reembed: % rows in % s', done,
+        pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t0)::numeric, 1);
+END $$;
+REVOKE EXECUTE ON PROCEDURE dosm_rag.reembed(text, integer) FROM PUBLIC;
+-- dosm_rag: run last in the install script and in every upgrade script.
+GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;
+GRANT SELECT ON dosm_rag.datasets, dosm_rag.columns, dosm_rag.dimension_values, dosm_rag.facts,
+                dosm_rag.code_lists, dosm_rag.aliases, dosm_rag.default_values, dosm_rag.synonyms,
+                dosm_rag.unit_rules, dosm_rag.catalogue, dosm_rag.source_status,
+                dosm_rag.reembed_progress, dosm_rag.stats TO PUBLIC;
+GRANT SELECT ON SEQUENCE dosm_rag.catalogue_generation TO PUBLIC;
+
+DO $$
+DECLARE
+    vector_schema text := (SELECT e.extnamespace::regnamespace::text FROM pg_catalog.pg_extension e
+                            WHERE e.extname = 'vector');
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.prosqlbody IS NULL AND p.prokind = 'f'
+    LOOP
+        -- identifiers come from regprocedure/regnamespace output, which quotes them
+        -- pg_catalog first: a same-named object elsewhere (public, where pgvector usually lives
+        -- and where ordinary roles may be able to create things) never replaces a built-in
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, dosm_rag, %s, pg_temp',
+                                  f, vector_schema);
+    END LOOP;
+    -- Rows filtered out after the index scan (a metadata filter, row-level security) must not
+    -- leave fewer than k results: with iterative scans pgvector then keeps scanning the graph,
+    -- in exact order.
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'dosm_rag'::regnamespace AND p.proname IN ('rag_answer', 'search', 'search_embeddings')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.ef_search = 100', f);
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET hnsw.iterative_scan = strict_order', f);
+    END LOOP;
+END $$;
+
+DO $$
+BEGIN
+    PERFORM dosm_rag.embed_catalogue();
+EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'dosm_rag: the catalogue texts were not embedded: %', SQLERRM
+        USING HINT = 'Questions are resolved by their words meanwhile; SELECT dosm_rag.embed_catalogue() embeds them once the model loads.';
+END $$;
+
