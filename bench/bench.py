@@ -123,6 +123,18 @@ def memory_kb(pid):
             "shared": fields.get("Shared_Clean", 0) + fields.get("Shared_Dirty", 0), "pss": fields.get("Pss", 0)}
 
 
+def case_variant(text, i):
+    """`text` with its letters' case set by the bits of `i` (the uncased model reads the same)."""
+    out, bit = [], 0
+    for ch in text.lower():
+        if ch.isalpha():
+            out.append(ch.upper() if (i >> bit) & 1 else ch)
+            bit += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def in_backend_embed(dsn, variant, calls):
     """First call in a fresh backend, memory before/after, then warm latency timed inside the server.
 
@@ -136,19 +148,27 @@ def in_backend_embed(dsn, variant, calls):
     pid = cur.fetchone()[0]
     before = memory_kb(pid)
     cur.execute("CREATE TEMP TABLE lat (ms float8)")
-    timed = ("DO $$ DECLARE t0 timestamptz; v vector; BEGIN FOR i IN 1..{n} LOOP t0 := clock_timestamp(); "
-             "v := dosm_rag.embed_text('" + QUERY + "'); "
+    # A backend keeps the vectors of the texts it embedded last (0.8.0): every call gets a text of
+    # its own, the query with another mix of upper and lower case. The model is uncased, so the
+    # tokens, and the work, are the same.
+    cur.execute("CREATE TEMP TABLE texts (i int, t text)")
+    variants = [case_variant(QUERY, i) for i in range(1 + 20 + 3 * calls)]
+    assert len(set(variants)) == len(variants)
+    cur.execute("INSERT INTO texts SELECT i - 1, t FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, i)", (variants,))
+    timed = ("DO $$ DECLARE t0 timestamptz; v vector; r record; BEGIN "
+             "FOR r IN SELECT t FROM texts WHERE i >= {a} AND i < {a} + {n} ORDER BY i LOOP "
+             "t0 := clock_timestamp(); v := dosm_rag.embed_text(r.t); "
              "INSERT INTO lat VALUES (extract(epoch FROM clock_timestamp() - t0) * 1000); END LOOP; END $$")
-    cur.execute(timed.format(n=1))
+    cur.execute(timed.format(a=0, n=1))
     cur.execute("SELECT ms FROM lat")
     first = cur.fetchone()[0]
     after = memory_kb(pid)
     cur.execute("TRUNCATE lat")
-    cur.execute(timed.format(n=20))  # warm-up
+    cur.execute(timed.format(a=1, n=20))  # warm-up
     best = None
-    for _ in range(3):  # best of three medians: the machine has 2 cores and no isolation
+    for k in range(3):  # best of three medians: the machine has 2 cores and no isolation
         cur.execute("TRUNCATE lat")
-        cur.execute(timed.format(n=calls))
+        cur.execute(timed.format(a=21 + k * calls, n=calls))
         cur.execute("SELECT ms FROM lat")
         s = summary([r[0] for r in cur.fetchall()])
         best = s if best is None or s["p50_ms"] < best["p50_ms"] else best
@@ -496,9 +516,11 @@ def whole_tables(dsn, questions_path, embedders, passes=3):
                 "FROM pg_partition_tree('dosm_rag.embeddings'::regclass)")
     size = cur.fetchone()[0]
 
-    def timed(fn):
+    def timed(fn, fresh=None):
         best = None
         for i in range(passes + 1):
+            if fresh:
+                fresh()
             lat = {}
             for q in qs:
                 t = time.perf_counter()
@@ -522,8 +544,20 @@ def whole_tables(dsn, questions_path, embedders, passes=3):
         cur.execute("SELECT dosm_rag.rag_answer(%s, 3)", (q,))
         cur.fetchone()
 
+    def new_backend():
+        # a backend that has not seen the questions (each keeps the vectors of the last 512
+        # texts it embedded), with its model and catalogue loaded by a question not in the set
+        nonlocal conn, cur
+        conn.close()
+        conn, cur = connect(dsn)
+        cur.execute("SELECT dosm_rag.rag_answer('warm-up: how is the weather on the moon?', 3)")
+        cur.fetchone()
+
     r = {"rows": rows, "sources": sources, "datasets": datasets, "table_size": size, "questions": len(qs),
-         "derived_questions": sum(1 for q in qs if q.get("derived")), "rag_answer": timed(rag)}
+         "derived_questions": sum(1 for q in qs if q.get("derived")),
+         "rag_answer": timed(rag, fresh=new_backend),
+         # the same backend, each question asked before: what an FAQ bot's repeats cost
+         "rag_answer_repeated": timed(rag)}
     cur.execute("SET hnsw.ef_search = 100")
     for name, e in embedders.items():
         r[f"old_app_{name}"] = timed(lambda q, e=e: old_app_query(cur, e, q))
@@ -690,6 +724,11 @@ def table(r):
             kinds = "; ".join(f"{k} {v['p50_ms']:.1f}" for k, v in sorted(ra["by_kind"].items()))
             rows.append(("rag_answer @ whole tables, computed answers, p50", f"{der['p50_ms']:.2f} ms",
                          f"p99 {der['p99_ms']:.2f} ms; p50 by kind: {kinds}", "<= 20 ms", der["p50_ms"] <= 20))
+        rep = w.get("rag_answer_repeated")
+        if rep:
+            rows.append(("rag_answer @ whole tables, every question asked before, p50", f"{rep['all']['p50_ms']:.2f} ms",
+                         f"p99 {rep['all']['p99_ms']:.2f} ms; the backend keeps the last 512 texts' vectors; "
+                         "above, each pass runs in a new backend", "", None))
         for peer in ("python_ort", "sentence_transformers"):
             p = w.get(f"old_app_{peer}")
             if p:

@@ -123,6 +123,8 @@ pub struct Index {
     ds_desc: Vec<BTreeSet<String>>,
     col_title: Vec<Vec<BTreeSet<String>>>,
     col_desc: Vec<Vec<BTreeSet<String>>>,
+    /// Per dataset: the title words of its dimension columns ("district", "daerah").
+    dim_title: Vec<BTreeSet<String>>,
     /// Per dataset and column: all values are numbers (a percentile): a number names one only
     /// next to the column's title ("90th percentile").
     numeric_col: Vec<Vec<bool>>,
@@ -274,6 +276,7 @@ impl Index {
         let mut ds_desc = Vec::new();
         let mut col_title = Vec::new();
         let mut col_desc = Vec::new();
+        let mut dim_title = Vec::new();
         let mut numeric_col = Vec::new();
         let title_words: BTreeSet<String> = vocab.idf.keys().cloned().collect();
         for (di, d) in cat.datasets.iter().enumerate() {
@@ -300,9 +303,13 @@ impl Index {
             let mut ct = Vec::new();
             let mut cd = Vec::new();
             let mut nc = Vec::new();
+            let mut dt = BTreeSet::new();
             for (ci, c) in d.columns.iter().enumerate() {
                 let mut t = join([&c.title_en, &c.title_ms]);
                 t.extend(words(&c.name.replace('_', " ")));
+                if c.role == Role::Dimension {
+                    dt.extend(t.iter().cloned());
+                }
                 ct.push(with_acronyms(t, &acr));
                 cd.push(with_acronyms(
                     [&c.description_en, &c.description_ms]
@@ -372,6 +379,7 @@ impl Index {
             }
             col_title.push(ct);
             col_desc.push(cd);
+            dim_title.push(dt);
             numeric_col.push(nc);
         }
         for v in by_token.values_mut() {
@@ -402,6 +410,7 @@ impl Index {
             ds_desc,
             col_title,
             col_desc,
+            dim_title,
             numeric_col,
             synonyms,
         }
@@ -482,6 +491,15 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
         positions.sort_unstable();
         let (lo, hi) = (positions[0], *positions.last().expect("non-empty"));
         if hi - lo > l.tokens.len() + 2 {
+            continue;
+        }
+        // a dimension's title between them ends a name: "Hulu district, Terengganu" is the
+        // district Hulu in the state Terengganu, not "Hulu Terengganu"
+        if (lo..=hi).any(|j| {
+            !positions.contains(&j)
+                && !l.tokens.contains(&toks[j])
+                && ix.dim_title[l.dataset].contains(&toks[j])
+        }) {
             continue;
         }
         if ix.numeric_col[l.dataset][l.column] {
@@ -879,6 +897,9 @@ pub fn resolve(
         v
     };
     let is_number = |w: &str| w.parse::<f64>().is_ok();
+    // a number that a title or description has ("0-14" of age_0_14, "12 months") is a word like
+    // the others; any other number explains half of every candidate
+    let plain_number = |w: &str| is_number(w) && !ix.vocab.idf.contains_key(w);
     // "how many", "number of", "berapa ramai", "bilangan": a count, not a rate
     let count_asked = q.tokens.windows(2).any(|p| {
         matches!(
@@ -893,7 +914,7 @@ pub fn resolve(
         .map(|(_, w)| w.to_string())
         .collect();
     let weight = |w: &str| -> f64 {
-        if is_number(w) {
+        if plain_number(w) {
             0.5
         } else {
             expand(w)
@@ -1098,7 +1119,7 @@ pub fn resolve(
                         0.7
                     } else if ws.iter().any(|x| ix.ds_desc[di].contains(x)) {
                         0.4
-                    } else if is_number(w) {
+                    } else if plain_number(w) {
                         0.5
                     } else {
                         0.0
@@ -1419,7 +1440,12 @@ pub(crate) mod tests {
                         dim(
                             "district",
                             "District",
-                            &[("Kinta", None, false), ("Johor Bahru", None, false)],
+                            &[
+                                ("Kinta", None, false),
+                                ("Johor Bahru", None, false),
+                                ("Hulu", None, false),
+                                ("Hulu Selangor", None, false),
+                            ],
                         ),
                         period(),
                         sex,
@@ -1531,6 +1557,60 @@ pub(crate) mod tests {
         let (src, _, f, _, _) = top("Population of Kinta district in 2022");
         assert_eq!(src, "population_district");
         assert_eq!(f, vec![("district".into(), "Kinta".into())]);
+    }
+
+    #[test]
+    fn a_dimension_title_between_two_words_splits_the_names() {
+        let (_, _, f, _, _) = top("Population of Hulu district, Selangor in 2022");
+        assert_eq!(
+            f,
+            vec![
+                ("state".into(), "Selangor".into()),
+                ("district".into(), "Hulu".into())
+            ]
+        );
+        let (_, _, f, _, _) = top("Population of Hulu Selangor in 2022");
+        assert_eq!(f, vec![("district".into(), "Hulu Selangor".into())]);
+    }
+
+    #[test]
+    fn a_number_a_title_has_is_a_word_of_it() {
+        let census = dataset(
+            "census",
+            ["Census by State", "Banci mengikut Negeri"],
+            None,
+            Frequency::Annual,
+            vec![
+                dim("state", "State", &[("Johor", None, false)]),
+                period(),
+                measure(
+                    "population_total",
+                    "Population Total",
+                    "Jumlah Penduduk",
+                    None,
+                ),
+                measure("age_0_14", "Age 0 14", "Umur 0 14", None),
+                measure("age_15_64", "Age 15 64", "Umur 15 64", None),
+            ],
+            vec!["2020-01-01".into()],
+        );
+        let cat = Catalogue {
+            datasets: vec![census],
+            synonyms: Default::default(),
+            defaults: vec![],
+        };
+        let ix = Index::build(&cat);
+        let best = |q: &str| {
+            let r = resolve(&parse(q), &cat, &ix, &|_, _| None);
+            let c = &r.candidates[0];
+            cat.datasets[0].columns[c.measure].name.clone()
+        };
+        assert_eq!(best("Population aged 0-14 in Johor, 2020"), "age_0_14");
+        assert_eq!(best("Population aged 15-64 in Johor, 2020"), "age_15_64");
+        assert_eq!(
+            best("Total population of Johor in 2020"),
+            "population_total"
+        );
     }
 
     #[test]
