@@ -129,6 +129,10 @@ pub struct Index {
     /// next to the column's title ("90th percentile").
     numeric_col: Vec<Vec<bool>>,
     synonyms: HashMap<String, Vec<String>>,
+    /// A one-word value label → the value's one-word labels in the other language and the value
+    /// itself, as the publisher translates them ("min" is "mean": the Malay label of a
+    /// percentile table's mean; "perempuan" is "female").
+    translations: HashMap<String, BTreeSet<String>>,
 }
 
 /// Label words for matching: stemmed, without stop words and single letters ("W.P.").
@@ -385,6 +389,31 @@ impl Index {
         for v in by_token.values_mut() {
             v.dedup();
         }
+        let mut translations: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for c in cat.datasets.iter().flat_map(|d| &d.columns) {
+            for v in &c.values {
+                let one = |t: &Option<String>| {
+                    t.as_deref()
+                        .map(label_words)
+                        .filter(|w| w.len() == 1)
+                        .map(|mut w| w.remove(0))
+                };
+                let (Some(en), Some(ms)) = (one(&v.label_en), one(&v.label_ms)) else {
+                    continue;
+                };
+                let mut forms: BTreeSet<String> = [en, ms].into();
+                forms.extend(label_words(&v.value.replace('_', " ")));
+                if forms.len() < 2 {
+                    continue;
+                }
+                for f in &forms {
+                    translations
+                        .entry(f.clone())
+                        .or_default()
+                        .extend(forms.iter().filter(|g| *g != f).cloned());
+                }
+            }
+        }
         let synonyms = cat
             .synonyms
             .iter()
@@ -413,6 +442,7 @@ impl Index {
             dim_title,
             numeric_col,
             synonyms,
+            translations,
         }
     }
 }
@@ -894,6 +924,9 @@ pub fn resolve(
         if let Some(s) = ix.synonyms.get(w) {
             v.extend(s.iter().cloned());
         }
+        if let Some(t) = ix.translations.get(w) {
+            v.extend(t.iter().cloned());
+        }
         v
     };
     let is_number = |w: &str| w.parse::<f64>().is_ok();
@@ -1087,6 +1120,19 @@ pub fn resolve(
                 implied,
             } = shape.dims;
             let named = reading;
+            // the question's names this reading uses: one name read in two columns (Perlis, a
+            // state and a district) counts once
+            let named_spans = named
+                .keys()
+                .map(|c| {
+                    mentions_cols
+                        .iter()
+                        .filter(|(col, _)| col == c)
+                        .flat_map(|(_, p)| p.iter().copied())
+                        .collect::<BTreeSet<usize>>()
+                })
+                .collect::<BTreeSet<_>>()
+                .len();
             for (mi, m) in d.columns.iter().enumerate() {
                 if m.role != Role::Measure {
                     continue;
@@ -1216,7 +1262,7 @@ pub fn resolve(
                             .is_some_and(|t| t.eq_ignore_ascii_case(v))
                 });
                 aggregates.push(aggregate);
-                let score = 3.0 * coverage + if aggregate { AGGREGATE } else { 0.0 } - 0.12 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named.len().min(3) as f64)
+                let score = 3.0 * coverage + if aggregate { AGGREGATE } else { 0.0 } - 0.12 * stale - 0.05 * ds_unmatched as f64 + 0.7 * spec + 0.2 * (named_spans.min(3) as f64)
                 - 1.5 * foreign.len() as f64
                 - 1.5 * open.len() as f64
                 - 0.15 * unmatched as f64
