@@ -3,7 +3,7 @@
 -- is embedded once per backend. The stored catalogue texts are embedded again here, with the
 -- installed model; when it cannot be loaded the upgrade still completes, and
 -- SELECT dosm_rag.embed_catalogue() does it later.
--- Built from sql/schema_0.8.0.sql, sql/finalize.sql and the block at the end; frozen once 0.8.0 is
+-- Built from sql/schema_0.8.0.sql, sql/knowledge_0.8.0.sql, sql/finalize.sql and the block at the end; frozen once 0.8.0 is
 -- released. tests/pg_regress/sql/upgrade.sql checks that an upgraded installation matches a
 -- fresh one.
 
@@ -139,6 +139,17 @@ BEGIN
         pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t0)::numeric, 1);
 END $$;
 REVOKE EXECUTE ON PROCEDURE dosm_rag.reembed(text, integer) FROM PUBLIC;
+
+-- dosm_rag 0.8.0: more shipped knowledge (rows with shipped = true; extend with INSERT). Included
+-- in the generated install script and, verbatim, in dosm_rag--0.7.0--0.8.0.sql.
+
+-- Synonyms of several words (new in 0.8.0): the phrase reads as the one word it means.
+-- "Meninggal dunia" is how Malay says died.
+INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
+('meninggal dunia', 'kematian', true),
+('passed away', 'death', true)
+ON CONFLICT DO NOTHING;
+
 -- dosm_rag: run last in the install script and in every upgrade script.
 GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;
 GRANT SELECT ON dosm_rag.datasets, dosm_rag.columns, dosm_rag.dimension_values, dosm_rag.facts,

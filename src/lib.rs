@@ -76,12 +76,17 @@ pgrx::extension_sql_file!(
     requires = ["knowledge_0_6_0", api::stats_counters, api::stats_reset]
 );
 
-// 0.8.0: the catalogue's embeddings carry their model, shared verbatim with the 0.7.0 → 0.8.0
-// upgrade.
+// 0.8.0: the catalogue's embeddings carry their model, and phrase synonyms; shared verbatim
+// with the 0.7.0 → 0.8.0 upgrade.
 pgrx::extension_sql_file!(
     "../sql/schema_0.8.0.sql",
     name = "schema_0_8_0",
     requires = ["schema_0_7_0"]
+);
+pgrx::extension_sql_file!(
+    "../sql/knowledge_0.8.0.sql",
+    name = "knowledge_0_8_0",
+    requires = ["schema_0_8_0"]
 );
 
 // Last: read access for every role, and a pinned search_path on every function that has none

@@ -133,6 +133,9 @@ pub struct Index {
     /// itself, as the publisher translates them ("min" is "mean": the Malay label of a
     /// percentile table's mean; "perempuan" is "female").
     translations: HashMap<String, BTreeSet<String>>,
+    /// Synonyms of several words ("meninggal dunia" = "kematian"): the words, stemmed, and the
+    /// one word they mean.
+    phrases: Vec<(Vec<String>, String)>,
 }
 
 /// Label words for matching: stemmed, without stop words and single letters ("W.P.").
@@ -430,6 +433,18 @@ impl Index {
                 )
             })
             .collect();
+        let phrases = cat
+            .synonyms
+            .iter()
+            .filter_map(|(k, means)| {
+                let key: Vec<String> = crate::question::tokens(k)
+                    .iter()
+                    .map(|t| stem(t).to_string())
+                    .collect();
+                let one = means.iter().map(|m| words(m)).find(|w| w.len() == 1)?;
+                (key.len() >= 2).then(|| (key, one[0].clone()))
+            })
+            .collect();
         Index {
             vocab,
             labels,
@@ -443,6 +458,7 @@ impl Index {
             numeric_col,
             synonyms,
             translations,
+            phrases,
         }
     }
 }
@@ -911,12 +927,24 @@ pub fn resolve(
     } else {
         q
     };
-    let toks = stemmed(&q.tokens);
+    let mut toks = stemmed(&q.tokens);
+    // a phrase synonym reads as its one word, at its first word's place; its other words are
+    // explained by it
+    let mut absorbed: BTreeSet<usize> = BTreeSet::new();
+    for (key, means) in &ix.phrases {
+        for i in 0..toks.len().saturating_sub(key.len() - 1) {
+            if toks[i..i + key.len()] == key[..] {
+                toks[i] = means.clone();
+                absorbed.extend(i + 1..i + key.len());
+            }
+        }
+    }
     let mentions = find_mentions(q, &toks, ix);
     // question words, with synonyms
     let content: Vec<(usize, &str)> = q
         .content()
         .into_iter()
+        .filter(|(i, _)| !absorbed.contains(i))
         .map(|(i, _)| (i, toks[i].as_str()))
         .collect();
     let expand = |w: &str| -> Vec<String> {
@@ -1603,6 +1631,21 @@ pub(crate) mod tests {
         let (src, _, f, _, _) = top("Population of Kinta district in 2022");
         assert_eq!(src, "population_district");
         assert_eq!(f, vec![("district".into(), "Kinta".into())]);
+    }
+
+    #[test]
+    fn a_phrase_synonym_reads_as_its_word() {
+        let mut cat = catalogue();
+        let ix = Index::build(&cat);
+        let q = parse("How many passed away in Johor in 2020?");
+        let before = resolve(&q, &cat, &ix, &|_, _| None);
+        assert!(!before.unknown.is_empty(), "{:?}", before.unknown);
+        cat.synonyms
+            .insert("passed away".into(), vec!["population".into()]);
+        let ix = Index::build(&cat);
+        let after = resolve(&q, &cat, &ix, &|_, _| None);
+        assert!(after.unknown.is_empty(), "{:?}", after.unknown);
+        assert!(after.candidates[0].coverage > before.candidates[0].coverage);
     }
 
     #[test]

@@ -1,0 +1,9 @@
+-- dosm_rag 0.8.0: more shipped knowledge (rows with shipped = true; extend with INSERT). Included
+-- in the generated install script and, verbatim, in dosm_rag--0.7.0--0.8.0.sql.
+
+-- Synonyms of several words (new in 0.8.0): the phrase reads as the one word it means.
+-- "Meninggal dunia" is how Malay says died.
+INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
+('meninggal dunia', 'kematian', true),
+('passed away', 'death', true)
+ON CONFLICT DO NOTHING;
