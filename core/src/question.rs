@@ -4,6 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use unicode_normalization::UnicodeNormalization;
+
 /// The language an answer is worded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -313,7 +315,8 @@ pub fn tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut cur_digit = false;
-    let chars: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    // NFKC first: "km²" is km2, a full-width digit a digit, a ligature its letters
+    let chars: Vec<char> = text.nfkc().flat_map(char::to_lowercase).collect();
     for (i, &c) in chars.iter().enumerate() {
         // a dot or comma inside a number is part of it: 1.8, 12,345
         let inner = (c == '.' || c == ',')
@@ -513,6 +516,12 @@ impl Question {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_read_in_nfkc() {
+        assert_eq!(tokens("area (km²)"), vec!["area", "km", "2"]);
+        assert_eq!(tokens("area_km2"), vec!["area", "km", "2"]);
+    }
 
     #[test]
     fn tokens_split_digits_and_keep_plus() {

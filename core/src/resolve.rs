@@ -505,11 +505,17 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
     }
     for li in cands {
         let l = &ix.labels[li];
+        // a number names a value of a column of numbers only next to the column's title ("90th
+        // percentile"); a code made of numbers ("2_2") is never named by them: "km²" is no code
+        let numeric = ix.numeric_col[l.dataset][l.column];
+        if !numeric && l.tokens.iter().all(|t| t.parse::<f64>().is_ok()) {
+            continue;
+        }
         if l.tokens.len() == 1 {
             // a one-word label names its value wherever the word stands ("Kuala Terengganu
             // (Terengganu)": the state is the second "terengganu")
             for j in 0..toks.len() {
-                if free(j) && has(j, &l.tokens[0]) && !ix.numeric_col[l.dataset][l.column] {
+                if free(j) && has(j, &l.tokens[0]) && !numeric {
                     out.push(Mention {
                         dataset: l.dataset,
                         column: l.column,
@@ -519,7 +525,7 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
                     });
                 }
             }
-            if !ix.numeric_col[l.dataset][l.column] {
+            if !numeric {
                 continue;
             }
         }
@@ -548,7 +554,7 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
         }) {
             continue;
         }
-        if ix.numeric_col[l.dataset][l.column] {
+        if numeric {
             // "90th percentile", "percentile 90", "persentil ke-90"
             let title = &ix.col_title[l.dataset][l.column];
             let near = lo.saturating_sub(3)..(hi + 4).min(toks.len());
