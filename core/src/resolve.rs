@@ -934,8 +934,10 @@ pub fn resolve(
         q
     };
     let mut toks = stemmed(&q.tokens);
-    // a phrase synonym reads as its one word, at its first word's place; its other words are
-    // explained by it
+    // values are named by the question's own words ("Penyelenggaraan Isi Rumah")
+    let mentions = find_mentions(q, &toks, ix);
+    // for the rest, a phrase synonym reads as its one word, at its first word's place; its other
+    // words are explained by it
     let mut absorbed: BTreeSet<usize> = BTreeSet::new();
     for (key, means) in &ix.phrases {
         for i in 0..toks.len().saturating_sub(key.len() - 1) {
@@ -945,7 +947,6 @@ pub fn resolve(
             }
         }
     }
-    let mentions = find_mentions(q, &toks, ix);
     // question words, with synonyms
     let content: Vec<(usize, &str)> = q
         .content()
