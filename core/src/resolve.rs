@@ -87,6 +87,9 @@ pub struct Candidate {
     /// Question words this candidate leaves unexplained that title another dataset ("core"
     /// answered from the headline CPI): the question may be about that one.
     pub others_words: Vec<String>,
+    /// Question words this candidate leaves unexplained that name another value of a dimension
+    /// it took the "all" value of ("month" of month-on-month growth, answered with the index).
+    pub doubts: Vec<String>,
     pub score: f64,
 }
 
@@ -1155,6 +1158,31 @@ pub fn resolve(
                 implied,
             } = shape.dims;
             let named = reading;
+            // unexplained words of another value's labels, in a dimension left at its default
+            let label_of = |ci: usize, w: &str, pick: &dyn Fn(usize) -> bool| {
+                ix.by_token.get(w).is_some_and(|ls| {
+                    ls.iter().any(|&li| {
+                        let l = &ix.labels[li];
+                        l.dataset == di && l.column == ci && pick(l.value)
+                    })
+                })
+            };
+            let doubt_words: Vec<&str> = rest
+                .iter()
+                .map(|(_, w)| *w)
+                .filter(|w| {
+                    filters.iter().filter(|f| f.how == How::Default).any(|f| {
+                        let Some(ci) = d.columns.iter().position(|c| c.name == f.column) else {
+                            return false;
+                        };
+                        let vals = &d.columns[ci].values;
+                        label_of(ci, w, &|v| vals[v].value != f.value)
+                            && !label_of(ci, w, &|v| vals[v].value == f.value)
+                    })
+                })
+                .collect::<BTreeSet<&str>>()
+                .into_iter()
+                .collect();
             // the question's names this reading uses: one name read in two columns (Perlis, a
             // state and a district) counts once
             let named_spans = named
@@ -1322,6 +1350,11 @@ pub fn resolve(
                     period: period.clone(),
                     coverage,
                     others_words,
+                    doubts: doubt_words
+                        .iter()
+                        .filter(|w| !expand(w).iter().any(|x| title.contains(x)))
+                        .map(|w| w.to_string())
+                        .collect(),
                     foreign: foreign
                         .iter()
                         .map(|span| {
@@ -1667,6 +1700,43 @@ pub(crate) mod tests {
         );
         let (_, _, f, _, _) = top("Population of Hulu Selangor in 2022");
         assert_eq!(f, vec![("district".into(), "Hulu Selangor".into())]);
+    }
+
+    #[test]
+    fn a_word_of_another_value_than_the_default_is_a_doubt() {
+        let ipi = dataset(
+            "ipi",
+            ["Industrial Production Index", "Indeks Pengeluaran Industri"],
+            Some("The index of output, every month".into()),
+            Frequency::Monthly,
+            vec![
+                dim(
+                    "series",
+                    "Series",
+                    &[
+                        ("abs", Some("Absolute values"), true),
+                        ("growth_mom", Some("month-on-month growth"), false),
+                        ("growth_yoy", Some("year-on-year growth"), false),
+                    ],
+                ),
+                period(),
+                measure("index", "Index", "Indeks", None),
+            ],
+            vec!["2023-03-01".into()],
+        );
+        let cat = Catalogue {
+            datasets: vec![ipi],
+            synonyms: Default::default(),
+            defaults: vec![],
+        };
+        let ix = Index::build(&cat);
+        let best = |q: &str| resolve(&parse(q), &cat, &ix, &|_, _| None).candidates[0].clone();
+        let c = best("month-on-month change of the industrial production index in March 2023");
+        assert_eq!(c.filters[0].value, "abs");
+        assert_eq!(c.doubts, vec!["month".to_string()]);
+        assert!(best("industrial production index in March 2023")
+            .doubts
+            .is_empty());
     }
 
     #[test]
