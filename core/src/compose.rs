@@ -691,11 +691,42 @@ pub fn compose(
             .first()
             .and_then(|r| r.period.as_deref())
             .and_then(|p| period_of(p, od_freq));
+        let od = &cat.datasets[oc.dataset];
+        let om = &od.columns[oc.measure];
+        // no period named: another table that fits and goes on to a later period has the latest
+        // figure, not this one ("the latest CPI" from a table that stopped in 2023)
+        let other_raw = other.rows.first().and_then(|r| r.period.as_deref());
+        if oc.dataset != c.dataset
+            && matches!(c.period, PeriodPick::Latest)
+            && matches!(oc.period, PeriodPick::Latest)
+            // the same kind of figure, as often, explaining about as much of the question
+            && od_freq == freq
+            && om.unit == m.unit
+            && c.coverage - oc.coverage < 0.2
+            && other_raw.zip(period.as_deref()).is_some_and(|(o, t)| o > t)
+            && other.rows.first().and_then(|r| cell(r, &om.name)).is_some()
+        {
+            a.failure_mode = Some(AMBIGUOUS.into());
+            a.confidence = conf.min(0.59);
+            a.candidates = vec![candidate_json(cat, c, lang), candidate_json(cat, oc, lang)];
+            a.answer = Some(format!(
+                "Two tables fit this question: {} has {} for {}, and {} goes on to {}.",
+                d.title(),
+                raw,
+                period
+                    .as_deref()
+                    .map(|p| period_words(p, freq, lang))
+                    .unwrap_or_default(),
+                od.title(),
+                other_raw
+                    .map(|p| period_words(p, od_freq, lang))
+                    .unwrap_or_default(),
+            ));
+            return a;
+        }
         if other_period != this_period {
             continue;
         }
-        let od = &cat.datasets[oc.dataset];
-        let om = &od.columns[oc.measure];
         let ov = other
             .rows
             .first()
