@@ -356,6 +356,10 @@ pub fn tokens(text: &str) -> Vec<String> {
 pub fn stem(word: &str) -> &str {
     if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") {
         &word[..word.len() - 1]
+    } else if word.len() >= 8 && word.ends_with("ly") && word.is_ascii() {
+        // an adverb is its adjective: the "actively" unemployed are the active ones
+        // ("monthly", "family", "yearly" stay: too short to be sure)
+        &word[..word.len() - 2]
     } else {
         word
     }
@@ -516,6 +520,16 @@ impl Question {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stems_drop_plurals_and_long_adverbs() {
+        assert_eq!(stem("households"), "household");
+        assert_eq!(stem("actively"), "active");
+        assert_eq!(stem("nationally"), "national");
+        for w in ["monthly", "family", "yearly", "census", "gross"] {
+            assert_eq!(stem(w), w);
+        }
+    }
 
     #[test]
     fn tokens_are_read_in_nfkc() {

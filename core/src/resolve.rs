@@ -1829,7 +1829,7 @@ mod acronym_tests {
         assert!(!a.contains_key("rm"));
         assert_eq!(
             a.get("sa").map(Vec::as_slice),
-            Some(&["seasonally".to_string(), "adjusted".to_string()][..])
+            Some(&["seasonal".to_string(), "adjusted".to_string()][..])
         );
         assert_eq!(a["cpi"], vec!["consumer", "price", "index"]);
         assert_eq!(a["yoy"], vec!["year", "year"]);
