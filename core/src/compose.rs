@@ -298,7 +298,7 @@ pub fn confidence(c: &Candidate, inferred: bool, unknown: usize) -> f64 {
     conf -= 0.3 * c.foreign.len() as f64;
     // a word no catalogue text knows ("Germany", "football"): the data may not be about it
     conf -= 0.25 * unknown as f64;
-    conf -= 0.2 * c.others_words.len() as f64;
+    conf -= 0.3 * c.others_words.len() as f64;
     // a word of another value where the "all" value was taken: the question may ask for that one
     conf -= 0.2 * c.doubts.len() as f64;
     (conf.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
