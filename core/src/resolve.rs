@@ -1047,7 +1047,9 @@ pub fn resolve(
         }
         // value words of other datasets, not used here
         let mut foreign_spans: BTreeSet<Vec<usize>> = BTreeSet::new();
-        for m in mentions.iter().filter(|m| m.dataset != di && m.full) {
+        // (one word of a longer name counts too: "Manila" of "N.51 Sungai Manila" is no place of
+        // a national table)
+        for m in mentions.iter().filter(|m| m.dataset != di) {
             if m.positions.iter().all(|j| !used.contains(j)) {
                 foreign_spans.insert(m.positions.clone());
             }
