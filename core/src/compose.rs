@@ -703,7 +703,8 @@ pub fn compose(
             && od_freq == freq
             && om.unit == m.unit
             && c.coverage - oc.coverage < 0.2
-            && other_raw.zip(period.as_deref()).is_some_and(|(o, t)| o > t)
+            && this_period.is_some()
+            && other_period > this_period
             && other.rows.first().and_then(|r| cell(r, &om.name)).is_some()
         {
             a.failure_mode = Some(AMBIGUOUS.into());

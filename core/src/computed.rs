@@ -15,7 +15,7 @@ use crate::compose::{
 use crate::intent::{Direction, Operation};
 use crate::plan::{Plan, RANKED};
 use crate::question::{Lang, Question};
-use crate::resolve::{Candidate, How, PeriodPick, Resolution};
+use crate::resolve::{period_of, Candidate, How, PeriodPick, Resolution};
 
 /// A number SQL computed, as JSON.
 fn num(m: &Map<String, Value>, key: &str) -> Option<f64> {
@@ -123,6 +123,49 @@ pub fn compose(
         ..Default::default()
     };
     if period_problem(&mut a, d, m, c, freq, lang) {
+        return a;
+    }
+    // no end named ("over the last 6 months", "since 2005"): another table of the same kind of
+    // figure that goes on to a later period has the answer, not this one
+    let last_period = |rows: &[Row]| {
+        rows.iter()
+            .filter_map(|r| r.period.clone())
+            .max_by_key(|p| period_of(p, freq))
+    };
+    let open_end = matches!(
+        c.period,
+        PeriodPick::Latest | PeriodPick::Span { to: None, .. }
+    );
+    let newer = executed.iter().find(|e| {
+        let (od, om) = (
+            &cat.datasets[e.candidate.dataset],
+            &cat.datasets[e.candidate.dataset].columns[e.candidate.measure],
+        );
+        open_end
+            && is_rival(c, e.candidate)
+            && frequency(od) == freq
+            && om.unit == m.unit
+            && last_period(&e.rows).and_then(|p| period_of(&p, freq))
+                > last_period(&top.rows).and_then(|p| period_of(&p, freq))
+    });
+    if let Some(r) = newer {
+        let od = &cat.datasets[r.candidate.dataset];
+        let end = last_period(&r.rows).unwrap_or_default();
+        a.candidates = vec![
+            candidate_json(cat, c, lang),
+            candidate_json(cat, r.candidate, lang),
+        ];
+        a.failure_mode = Some(AMBIGUOUS.into());
+        a.confidence = a.confidence.min(0.59);
+        a.answer = Some(format!(
+            "Two tables fit this question: {} ends at {}, {} goes on to {}; name the table or the period.",
+            d.title(),
+            last_period(&top.rows)
+                .map(|p| period_words(&p, freq, lang))
+                .unwrap_or_default(),
+            od.title(),
+            period_words(&end, freq, lang)
+        ));
         return a;
     }
     // another table that fits as well and computes another result
