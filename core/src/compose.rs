@@ -844,6 +844,52 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_later_table_of_the_same_figure_makes_the_latest_ambiguous() {
+        // a second state table that goes on a year later
+        let mut cat = catalogue();
+        let mut newer = cat.datasets[0].clone();
+        newer.source = "population_state_2025".into();
+        newer.periods.push("2025-01-01".into());
+        cat.datasets.push(newer);
+        let ix = Index::build(&cat);
+        let q = parse("What is the population of Johor?");
+        let res = resolve(&q, &cat, &ix, &|_, _| None);
+        let a = &res.candidates[0];
+        // a runner-up further behind than the newest-wins margin (0.4), executed all the same
+        let mut b = res.candidates[1].clone();
+        assert_ne!(a.dataset, b.dataset);
+        b.score = a.score - 0.5;
+        let b = &b;
+        fn rows<'a>(cat: &Catalogue, d: &'a Candidate, period: &str, v: &str) -> Executed<'a> {
+            Executed {
+                candidate: d,
+                plan: plan(cat, d),
+                rows: vec![row(json!({"state": "Johor", "population": v}), period)],
+            }
+        }
+        // the best's row stops a year before the runner-up's
+        let ex = vec![
+            rows(&cat, a, "2024-01-01", "4100.0"),
+            rows(&cat, b, "2025-01-01", "4150.0"),
+        ];
+        let out = compose(&q, &cat, &res, &ex, 0.6);
+        assert_eq!(
+            out.failure_mode.as_deref(),
+            Some(AMBIGUOUS),
+            "{:?}",
+            out.answer
+        );
+        // the same two, both at the same latest period and value: one answer
+        let ex = vec![
+            rows(&cat, a, "2025-01-01", "4150.0"),
+            rows(&cat, b, "2025-01-01", "4150.0"),
+        ];
+        let out = compose(&q, &cat, &res, &ex, 0.6);
+        assert_eq!(out.failure_mode, None, "{:?}", out.answer);
+        assert_eq!(out.value, Some(4150.0));
+    }
+
     fn answer_with(question: &str, rows: Vec<Row>) -> Answer {
         let cat = catalogue();
         let ix = Index::build(&cat);

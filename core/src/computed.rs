@@ -898,6 +898,59 @@ mod tests {
     }
 
     #[test]
+    fn a_series_with_no_end_is_ambiguous_when_a_rival_table_goes_on_later() {
+        let mut cat = catalogue();
+        let mut newer = cat.datasets[0].clone();
+        newer.source = "population_state_2025".into();
+        newer.periods.push("2025-01-01".into());
+        cat.datasets.push(newer);
+        let ix = Index::build(&cat);
+        let question = "Population of Johor over the last 2 years";
+        let q = parse(question);
+        let res = resolve(&q, &cat, &ix, &|_, _| None);
+        let (a, b) = (&res.candidates[0], &res.candidates[1]);
+        assert_eq!(a.op, Operation::Series);
+        assert_ne!(a.dataset, b.dataset);
+        let series = |years: [&str; 2]| {
+            years
+                .iter()
+                .enumerate()
+                .map(|(i, y)| row(i as i64 + 1, y, None, "4000.0", json!({})))
+                .collect::<Vec<_>>()
+        };
+        let run = |ends_later: bool| {
+            let ex = [
+                Executed {
+                    candidate: a,
+                    plan: plan(&cat, a),
+                    rows: series(["2023-01-01", "2024-01-01"]),
+                },
+                Executed {
+                    candidate: b,
+                    plan: plan(&cat, b),
+                    rows: if ends_later {
+                        series(["2024-01-01", "2025-01-01"])
+                    } else {
+                        series(["2023-01-01", "2024-01-01"])
+                    },
+                },
+            ];
+            crate::compose::compose(&q, &cat, &res, &ex, 0.6)
+        };
+        let out = run(true);
+        assert_eq!(
+            out.failure_mode.as_deref(),
+            Some(AMBIGUOUS),
+            "{:?}",
+            out.answer
+        );
+        assert!(out.answer.unwrap().contains("goes on to 2025"));
+        // both end in 2024: no rival for the latest (these rows carry no statistics, so the
+        // series itself is refused further on)
+        assert_ne!(run(false).failure_mode.as_deref(), Some(AMBIGUOUS));
+    }
+
+    #[test]
     fn a_ranking_leaves_out_the_total_and_ranks_the_named_dimension() {
         let (cat, _, res) = resolved("Which state had the highest population in 2020?");
         let c = &res.candidates[0];
