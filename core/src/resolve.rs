@@ -345,6 +345,16 @@ impl Index {
                         if toks.is_empty() {
                             continue;
                         }
+                        // a code whose numbers repeat ("2_2") reads as one number: no question
+                        // names it so ("km²" is no code); "65-69" keeps both numbers
+                        let numbers =
+                            |ts: &[String]| ts.iter().filter(|t| t.parse::<f64>().is_ok()).count();
+                        if numbers(&toks) == toks.len()
+                            && numbers(&toks)
+                                < numbers(&crate::question::tokens(&l.replace('_', " ")))
+                        {
+                            continue;
+                        }
                         // the spelt-out form of an acronym in the label ("growth yoy")
                         if toks.iter().any(|w| acr.contains_key(w)) {
                             let mut long = Vec::new();
@@ -508,12 +518,7 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
     }
     for li in cands {
         let l = &ix.labels[li];
-        // a number names a value of a column of numbers only next to the column's title ("90th
-        // percentile"); a code made of numbers ("2_2") is never named by them: "km²" is no code
         let numeric = ix.numeric_col[l.dataset][l.column];
-        if !numeric && l.tokens.iter().all(|t| t.parse::<f64>().is_ok()) {
-            continue;
-        }
         if l.tokens.len() == 1 {
             // a one-word label names its value wherever the word stands ("Kuala Terengganu
             // (Terengganu)": the state is the second "terengganu")
@@ -1739,6 +1744,55 @@ pub(crate) mod tests {
         assert!(best("industrial production index in March 2023")
             .doubts
             .is_empty());
+    }
+
+    #[test]
+    fn numbers_name_an_age_group_but_not_a_repeating_code() {
+        let t = dataset(
+            "pop",
+            ["Population by Age", "Penduduk mengikut Umur"],
+            None,
+            Frequency::Annual,
+            vec![
+                dim("state", "State", &[("Johor", None, false)]),
+                dim(
+                    "age",
+                    "Age",
+                    &[
+                        ("overall", None, true),
+                        ("65-69", None, false),
+                        ("0-4", None, false),
+                    ],
+                ),
+                dim(
+                    "code",
+                    "Code",
+                    &[("2_2", None, false), ("10_5", None, false)],
+                ),
+                period(),
+                measure("area_km2", "Area km2", "Keluasan km2", None),
+            ],
+            vec!["2020-01-01".into()],
+        );
+        let cat = Catalogue {
+            datasets: vec![t],
+            synonyms: Default::default(),
+            defaults: vec![],
+        };
+        let ix = Index::build(&cat);
+        let named = |q: &str| {
+            resolve(&parse(q), &cat, &ix, &|_, _| None).candidates[0]
+                .filters
+                .iter()
+                .filter(|f| f.how == How::Named)
+                .map(|f| format!("{}={}", f.column, f.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            named("Area of Johor aged 65-69 in 2020"),
+            ["state=Johor", "age=65-69"]
+        );
+        assert_eq!(named("Area (km²) of Johor in 2020"), ["state=Johor"]);
     }
 
     #[test]
