@@ -150,6 +150,15 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('passed away', 'death', true)
 ON CONFLICT DO NOTHING;
 
+-- The Bumiputera category as DOSM's population tables code it, and the federal territories as
+-- "WP" without its dots.
+INSERT INTO dosm_rag.aliases (alias, value, shipped) VALUES
+('Bumiputera', 'bumi', true),
+('WP Kuala Lumpur', 'W.P. Kuala Lumpur', true),
+('WP Labuan', 'W.P. Labuan', true),
+('WP Putrajaya', 'W.P. Putrajaya', true)
+ON CONFLICT DO NOTHING;
+
 -- dosm_rag: run last in the install script and in every upgrade script.
 GRANT SELECT ON dosm_rag.sources, dosm_rag.embeddings, dosm_rag.tenant_members TO PUBLIC;
 GRANT SELECT ON dosm_rag.datasets, dosm_rag.columns, dosm_rag.dimension_values, dosm_rag.facts,

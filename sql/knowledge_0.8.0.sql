@@ -7,3 +7,12 @@ INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('meninggal dunia', 'kematian', true),
 ('passed away', 'death', true)
 ON CONFLICT DO NOTHING;
+
+-- The Bumiputera category as DOSM's population tables code it, and the federal territories as
+-- "WP" without its dots.
+INSERT INTO dosm_rag.aliases (alias, value, shipped) VALUES
+('Bumiputera', 'bumi', true),
+('WP Kuala Lumpur', 'W.P. Kuala Lumpur', true),
+('WP Labuan', 'W.P. Labuan', true),
+('WP Putrajaya', 'W.P. Putrajaya', true)
+ON CONFLICT DO NOTHING;
