@@ -5,7 +5,11 @@
 -- "Meninggal dunia" is how Malay says died.
 INSERT INTO dosm_rag.synonyms (word, means, shipped) VALUES
 ('meninggal dunia', 'kematian', true),
-('passed away', 'death', true)
+('passed away', 'death', true),
+-- value added is GDP by economic activity ("By Activity > Agriculture")
+('value added', 'activity', true),
+('nilai ditambah', 'aktiviti', true),
+('nilai tambah', 'aktiviti', true)
 ON CONFLICT DO NOTHING;
 
 -- The Bumiputera category as DOSM's population tables code it, and the federal territories as
