@@ -51,7 +51,8 @@ struct Args {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
-    /// Skip the VACUUM that follows a file which replaced or deleted rows (leave it to autovacuum).
+    /// Skip the VACUUM that follows a file which replaced or deleted rows, and the ANALYZE that
+    /// follows any change (leave both to autovacuum).
     #[arg(long)]
     no_vacuum: bool,
     /// The publisher's data-catalogue entry (JSON) for the file. Default: catalogue/<name>.json
@@ -601,8 +602,39 @@ fn run(args: Args) -> Result<serde_json::Value> {
         }
     };
 
+    // Fresh statistics for the planner: right after a load the table's are of its old size and
+    // sources (autovacuum analyses later), and a plan built on them can take seconds instead of
+    // milliseconds (measured: 6.8 s against 0.16 s for one question on the CI eval's 96 000 rows).
+    let changed = totals[0] + totals[1] + totals[3];
+    let analyze = if changed == 0 || args.no_vacuum {
+        serde_json::Value::Null
+    } else {
+        let t = Instant::now();
+        warnings.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let partition: String = client
+            .query_one("SELECT dosm_rag.partition_of($1)::text", &[&source])?
+            .get(0);
+        let done = client.batch_execute(&format!("ANALYZE {partition}, dosm_rag.facts"));
+        let skipped = warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .join("; ");
+        match done {
+            Ok(()) if skipped.is_empty() => {
+                serde_json::json!({"seconds": seconds_since(t), "tables": [partition, "dosm_rag.facts"]})
+            }
+            outcome => {
+                let why = outcome.err().map_or(skipped, |e| format!("{e:#}"));
+                eprintln!("warning: the rows are committed, but ANALYZE did not run: {why}");
+                eprintln!("hint: run ANALYZE {partition}, dosm_rag.facts as their owner; until autovacuum does, questions may be planned on old statistics");
+                serde_json::json!({"error": why})
+            }
+        }
+    };
+
     Ok(serde_json::json!({
         "reembed": reembed,
+        "analyze": analyze,
         "source": source,
         "file": args.input.display().to_string(),
         "sha256": sha,

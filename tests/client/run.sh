@@ -157,16 +157,22 @@ check "quoted fields, empty values, UTF-8 and a quoted source name" $? "$out / $
 # --no-vacuum leaves it to autovacuum. vacuum_count is written to the shared statistics at once.
 # (of the partition holding the source: the default one here)
 vacuums() { q -c "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = dosm_rag.partition_of('quirky ''src''')"; }
+# and every change by ANALYZE of that partition and of dosm_rag.facts (fresh plans at once)
+analyzes() { q -c "SELECT string_agg(analyze_count::text, ',' ORDER BY relid) FROM pg_stat_user_tables WHERE relid IN (dosm_rag.partition_of('quirky ''src'''), 'dosm_rag.facts'::regclass)"; }
 v0=$(vacuums)
+a0=$(analyzes)
 sed 's/,1.5$/,1.75/' "$WORK/quirky.csv" >"$WORK/quirky2.csv"
 out=$("$ING" --quiet --input "$WORK/quirky2.csv" --source "quirky 'src'" --no-vacuum 2>&1)
 v1=$(vacuums)
-grep -q "0 inserted, 1 updated, 2 unchanged, 0 deleted" <<<"$out" && ! grep -q VACUUM <<<"$out" && [ "$v1" = "$v0" ]
-check "--no-vacuum: a replaced row, no VACUUM (vacuum_count $v0 -> $v1)" $? "$out"
+a1=$(analyzes)
+grep -q "0 inserted, 1 updated, 2 unchanged, 0 deleted" <<<"$out" && ! grep -q VACUUM <<<"$out" && [ "$v1" = "$v0" ] && [ "$a1" = "$a0" ]
+check "--no-vacuum: a replaced row, no VACUUM, no ANALYZE (vacuum_count $v0 -> $v1, analyze_count $a0 -> $a1)" $? "$out"
 out=$("$ING" --quiet --input "$WORK/quirky.csv" --source "quirky 'src'" 2>&1)
 v2=$(vacuums)
-grep -q "1 updated" <<<"$out" && grep -q "^VACUUM dosm_rag.embeddings_default " <<<"$out" && [ "$v2" -gt "$v1" ]
-check "a replaced row is followed by VACUUM (vacuum_count $v1 -> $v2)" $? "$out"
+a2=$(analyzes)
+grep -q "1 updated" <<<"$out" && grep -q "^VACUUM dosm_rag.embeddings_default " <<<"$out" && [ "$v2" -gt "$v1" ] &&
+  python3 -c "import sys; a = [int(x) for x in '$a1'.split(',')]; b = [int(x) for x in '$a2'.split(',')]; sys.exit(not (len(a) == len(b) == 2 and all(y == x + 1 for x, y in zip(a, b))))"
+check "a replaced row is followed by VACUUM and ANALYZE (vacuum_count $v1 -> $v2, analyze_count $a1 -> $a2)" $? "$out"
 
 printf 'a,b\n1,2\n3,4,5\n' >"$WORK/bad.csv"
 before=$(rows_of lfs_test_qtr)
