@@ -171,6 +171,10 @@ const LAST: &[&str] = &[
     "terakhir",
     "lalu",
     "kebelakangan",
+    // "6 bulan terkini", "the latest 12 months": with a count and a unit only
+    "terkini",
+    "latest",
+    "recent",
 ];
 const SPAN_UNITS: &[&str] = &[
     "month", "months", "year", "years", "quarter", "quarters", "period", "periods", "bulan",
@@ -501,6 +505,11 @@ mod tests {
         assert_eq!(a.last, Some(12));
         let a = parse("Trend KDNK dalam 4 suku tahun lepas").ask;
         assert_eq!(a.last, Some(4));
+        let a = parse("kadar inflasi bagi 6 bulan terkini").ask;
+        assert_eq!((a.op, a.last), (Operation::Series, Some(6)));
+        let a = parse("inflation over the latest 12 months").ask;
+        assert_eq!((a.op, a.last), (Operation::Series, Some(12)));
+        assert_eq!(parse("kadar inflasi terkini").ask.op, Operation::Lookup);
     }
 
     #[test]

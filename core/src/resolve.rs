@@ -518,7 +518,11 @@ fn find_mentions(q: &Question, toks: &[String], ix: &Index) -> Vec<Mention> {
     }
     for li in cands {
         let l = &ix.labels[li];
-        let numeric = ix.numeric_col[l.dataset][l.column];
+        // a lone number names a value only next to its column's title ("90th percentile",
+        // "division 6"), in a column of numbers or of codes: "6 bulan terkini" is six months,
+        // not division 06; "65-69" has two numbers and names its age group anywhere
+        let numeric = ix.numeric_col[l.dataset][l.column]
+            || l.tokens.len() == 1 && l.tokens[0].parse::<f64>().is_ok();
         if l.tokens.len() == 1 {
             // a one-word label names its value wherever the word stands ("Kuala Terengganu
             // (Terengganu)": the state is the second "terengganu")
@@ -859,11 +863,17 @@ fn shape(
             .filter(|(_, c)| c.role == Role::Dimension && c.values.len() > 1 && !named_col(&c.name))
             .map(|(i, _)| i)
             .collect();
+        // (of those, the one whose title the question has most of: "district" is the district,
+        // not code_state_district)
+        let share = |ci: usize| {
+            let t = &col_title[ci];
+            t.iter().filter(|w| rest.contains(&w.as_str())).count() * 1000 / t.len().max(1)
+        };
         let by_title = dims_ix
             .iter()
             .copied()
             .filter(|&ci| rest.iter().any(|w| col_title[ci].contains(*w)))
-            .max_by_key(|&ci| d.columns[ci].values.len());
+            .max_by_key(|&ci| (share(ci), d.columns[ci].values.len()));
         let open_one = (dims.open.len() == 1).then(|| col(&dims.open[0])).flatten();
         let widest = dims_ix
             .iter()
@@ -1744,6 +1754,48 @@ pub(crate) mod tests {
         assert!(best("industrial production index in March 2023")
             .doubts
             .is_empty());
+    }
+
+    #[test]
+    fn a_ranking_runs_over_the_dimension_the_question_titles_most_closely() {
+        let t = dataset(
+            "census",
+            ["Census by District", "Banci mengikut Daerah"],
+            None,
+            Frequency::Annual,
+            vec![
+                dim(
+                    "district",
+                    "District",
+                    &[("Kinta", None, false), ("Kampar", None, false)],
+                ),
+                dim(
+                    "code_state_district",
+                    "Code State District",
+                    &[
+                        ("8_1", None, false),
+                        ("8_2", None, false),
+                        ("8_3", None, false),
+                    ],
+                ),
+                period(),
+                measure("population", "Population", "Penduduk", None),
+            ],
+            vec!["2020-01-01".into()],
+        );
+        let cat = Catalogue {
+            datasets: vec![t],
+            synonyms: Default::default(),
+            defaults: vec![],
+        };
+        let ix = Index::build(&cat);
+        let r = resolve(
+            &parse("Which district had the highest population in 2020?"),
+            &cat,
+            &ix,
+            &|_, _| None,
+        );
+        assert_eq!(r.candidates[0].over.as_deref(), Some("district"));
     }
 
     #[test]
