@@ -515,7 +515,7 @@ pub fn snapshot() -> Rc<Snapshot> {
         let row = row.first();
         let generation = row.get::<i64>(1).ok().flatten().unwrap_or(0);
         let role = row.get::<String>(2).ok().flatten().unwrap_or_default();
-        let version = crate::model::installed_version();
+        let version = crate::model::current_version();
         if let Some(s) = SNAPSHOT.with(|c| {
             c.borrow()
                 .as_ref()

@@ -72,14 +72,13 @@ thread_local! {
 /// same model. The inference (not a cache hit) is what `embed_text`'s latency counts.
 pub fn embed_cached(text: &str) -> dosm_rag_core::error::Result<Rc<Vec<f32>>> {
     with_embedder(|e| {
-        let version = e.version().to_string();
         let hit = VECTORS.with(|c| {
             let mut c = c.borrow_mut();
             match c.as_mut() {
-                Some((v, cache)) if *v == version => cache.get(text).cloned(),
+                Some((v, cache)) if v == e.version() => cache.get(text).cloned(),
                 _ => {
                     let size = std::num::NonZeroUsize::new(CACHED_VECTORS).expect("non-zero");
-                    *c = Some((version.clone(), lru::LruCache::new(size)));
+                    *c = Some((e.version().to_string(), lru::LruCache::new(size)));
                     None
                 }
             }
@@ -115,6 +114,20 @@ pub fn loaded() -> Option<Loaded> {
             config: e.config().clone(),
         })
     })
+}
+
+/// The version this backend embeds with: its loaded model's, without reading the disk, or the
+/// installed one's when none is loaded (or the settings ask for another).
+pub fn current_version() -> Option<String> {
+    let wanted = wanted_config();
+    EMBEDDER
+        .with(|cell| {
+            cell.borrow()
+                .as_ref()
+                .filter(|e| is_current(e.config(), &wanted))
+                .map(|e| e.version().to_string())
+        })
+        .or_else(installed_version)
 }
 
 /// The version recorded with the assets on disk (without loading the model), if readable.

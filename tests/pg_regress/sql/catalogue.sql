@@ -101,6 +101,15 @@ SELECT dosm_rag.catalogue_version() AS before \gset
 SELECT dosm_rag.embed_catalogue() AS embedded;
 SELECT dosm_rag.catalogue_version() > :before AS reloaded;
 SELECT dosm_rag.embed_catalogue('pop_test') AS embedded_again;
+-- a source moved to another model (as reembed leaves it) has its catalogue embedded again
+UPDATE dosm_rag.sources SET model_version = 'old-model@0' WHERE name = 'pop_test';
+UPDATE dosm_rag.columns SET embedding_model = 'old-model@0' WHERE source = 'pop_test';
+UPDATE dosm_rag.sources SET title = title WHERE name = 'pop_test';
+SELECT count(*) FILTER (WHERE embedding_model = 'old-model@0') AS untouched_without_a_move
+  FROM dosm_rag.columns WHERE source = 'pop_test' AND role = 'measure';
+UPDATE dosm_rag.sources SET model_version = dosm_rag.model_info() ->> 'version' WHERE name = 'pop_test';
+SELECT count(*) FILTER (WHERE embedding_model = 'old-model@0') AS stale_after_the_move
+  FROM dosm_rag.columns WHERE source = 'pop_test' AND role = 'measure';
 -- without the vectors the words alone answer the same
 SELECT value, failure_mode FROM pg_temp.ask('population of Johor in 2021');
 UPDATE dosm_rag.columns SET embedding = NULL, embedding_model = NULL;
