@@ -38,6 +38,11 @@ DEFAULT_DATA = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "open
 ANSWERABLE_KINDS = ("lookup", "latest")
 KINDS = ["lookup", "latest", "empty_cell", "unanswerable_period", "unanswerable_place", "out_of_domain"]
 DERIVED_KINDS = ["ranking", "change", "comparison", "series"]
+# kinds of tests/eval/people (hand-written set): computed ones are scored like the derived kinds above
+NEW_DERIVED_KINDS = ["time_ranking", "share", "aggregate", "age_sum", "yoy_from_index"]
+DERIVED_KINDS += NEW_DERIVED_KINDS
+EXTRA_KINDS = ["no_such_figure"]  # unanswerable: scored as an abstention, like out_of_domain
+CLASSES = ("single", "computed", "unanswerable")
 
 PSQL_SCRIPT = r"""
 \set ON_ERROR_STOP 1
@@ -267,7 +272,10 @@ def judge(q, entry):
                 "citations": [{"source": s, "page_or_row": p} for s, p in cits]}
     r["answered"] = answered
     if q["answerable"]:
-        correct = answered and values_equal(a.get("value"), q["expected_value"])
+        correct = answered and (values_equal(a.get("value"), q["expected_value"]) or
+                                any(values_equal(a.get("value"), x) for x in q.get("accept_values") or []))
+        bad_unit = correct and unit_contradicts(a.get("unit"), q.get("expected_unit"))
+        correct = correct and not bad_unit
         strict = any(s == q["source"] and p == q["expected_row_ref"] for s, p in cits)
         # the same value for the same period from another table that holds it (e.g. cpi_2d / cpi_headline)
         other = [s for s, _ in cits if s != q["source"] and (not ds.get("id") or s == ds.get("id"))]
@@ -276,6 +284,8 @@ def judge(q, entry):
                  hit3_strict=strict, hit3_lenient=lenient, passed=correct)
         if correct:
             r["reason"] = "correct"
+        elif bad_unit:
+            r["reason"] = "wrong_unit"
         elif answered:
             r["reason"] = "wrong_value" if as_number(a.get("value")) is not None else "no_value"
         else:
@@ -289,6 +299,62 @@ def judge(q, entry):
         else:
             r["reason"] = "quoted_empty_cell" if q["kind"] == "empty_cell" else "answered_unanswerable"
     return r
+
+
+# --------------------------------------------------------------------------------------------
+# Units (questions that carry expected_unit, i.e. tests/eval/people)
+# --------------------------------------------------------------------------------------------
+
+def unit_tags(u):
+    """(scale, kind) of a unit string: scale thousand/million/billion or None; kind percent, per1000,
+    per100000, index, rm, gini, count, area or None. Unknown words give (None, None)."""
+    if not isinstance(u, str) or not u.strip():
+        return None, None
+    s = " " + u.casefold().replace("’", "'") + " "
+    kind = None
+    if re.search(r"100[, ]?000|100k|per 100 ribu", s):
+        kind, s = "per100000", re.sub(r"100[, ]?000|100k", " ", s)
+    elif re.search(r"(per|setiap|bagi|/)\s*(1[, ]?000|thousand|seribu)|‰", s):
+        kind, s = "per1000", re.sub(r"1[, ]?000|thousand|seribu", " ", s)
+    scale = None
+    if re.search(r"'000|\bthousands?\b|\bribu\b|\b000s?\b|\('000\)", s):
+        scale = "thousand"
+    elif re.search(r"\bmil\b|\bmillions?\b|\bjuta\b|\bmn\b|\brm ?m\b", s):
+        scale = "million"
+    elif re.search(r"\bbil\b|\bbillions?\b|\bbilion\b|\bbn\b", s):
+        scale = "billion"
+    if kind is None:
+        if re.search(r"%|\bper ?cent|\bperatus|\bpct\b|percentage points?|\bpp\b|mata peratusan", s):
+            kind = "percent"
+        elif re.search(r"\bind(e|i)ks?\b|\bindex\b|=\s*100|\bpoints?\b", s):
+            kind = "index"
+        elif re.search(r"\brm\b|ringgit|\bmyr\b", s):
+            kind = "rm"
+        elif re.search(r"gini|coefficient|pekali", s):
+            kind = "gini"
+        elif re.search(r"km2|km\^2|km²|square|persegi", s):
+            kind = "area"
+        elif re.search(r"person|people|orang|penduduk|birth|death|kelahiran|kematian|household|isi rumah|"
+                       r"marriage|perkahwinan|\bcount\b|\bnumber\b|bilangan|babies|bayi|workers|pekerja", s):
+            kind = "count"
+    return scale, kind
+
+
+def unit_contradicts(got, expected):
+    """True when the answer states a unit that contradicts the catalogue's (e.g. persons for '000
+    persons, % for an index, RM for RM million). An absent or unreadable unit never contradicts."""
+    if not expected:
+        return False
+    gs, gk = unit_tags(got)
+    es, ek = unit_tags(expected)
+    if gs is None and gk is None:
+        return False
+    if gk is not None and ek is not None and gk != ek:
+        # a count in thousands may be written as "'000" alone; RM million as "million"
+        return True
+    if gs != es and (gs is not None or gk in ("count", "rm")):
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -453,7 +519,100 @@ def check_series(q, a, values, result):
     return probs
 
 
-CHECKS = {"ranking": check_ranking, "change": check_change, "comparison": check_comparison, "series": check_series}
+def _headline(a, result, *keys):
+    for k in keys:
+        if result.get(k) is not None:
+            return result.get(k)
+    return a.get("value")
+
+
+def _answer_period(a, result):
+    return result.get("period", a.get("period"))
+
+
+def check_time_ranking(q, a, values, result):
+    """The first n values: period and value, best first (or the answer's period and value for n = 1)."""
+    e, freq, probs = q["expected"], q.get("freq"), []
+    n = int(e["n"])
+    if not values and n == 1:
+        values = [{"period": _answer_period(a, result), "value": a.get("value")}]
+    if result.get("direction") not in (None, e["direction"]):
+        probs.append(f"direction {result.get('direction')!r}, expected {e['direction']}")
+    if len(values) < n:
+        probs.append(f"{len(values)} values, expected the top {n}")
+    for k, (per, val, _row) in enumerate(e["members"][:n]):
+        if k >= len(values):
+            break
+        v = values[k]
+        if v.get("period") is None or not period_eq(v.get("period"), per, freq):
+            probs.append(f"#{k + 1} period {v.get('period')!r}, expected {per}")
+        if not num_match(v.get("value"), val):
+            probs.append(f"#{k + 1} value {v.get('value')!r}, expected {val}")
+    return probs
+
+
+def within(got, expected, tol):
+    g = as_number(got)
+    return g is not None and not math.isnan(g) and (
+        abs(g - float(expected)) <= tol + 1e-9 or math.isclose(g, float(expected), rel_tol=1e-6))
+
+
+def check_period_if_given(q, a, result, expected_period, probs):
+    per = _answer_period(a, result)
+    if per is not None and expected_period is not None and not period_eq(per, expected_period, q.get("freq")):
+        probs.append(f"period {per!r}, expected {expected_period}")
+
+
+def check_share(q, a, values, result):
+    """percent = part / whole x 100, within 0.05 points (a share rounded to 1 decimal passes)."""
+    e, probs = q["expected"], []
+    got = _headline(a, result, "percent", "share", "value")
+    if not within(got, e["percent"], 0.05):
+        probs.append(f"percent {got!r}, expected {e['percent']} ({e['part_value']} / {e['whole_value']})")
+    check_period_if_given(q, a, result, e["period"], probs)
+    return probs
+
+
+def check_aggregate(q, a, values, result):
+    """A sum: equal within 1e-6 or at the inputs' decimals. A mean: within half a unit of the inputs'
+    last decimal (an average rounded as the CSV rounds its cells passes)."""
+    e, probs = q["expected"], []
+    got = _headline(a, result, "value", "total", "mean", "sum")
+    if e["agg"] == "sum":
+        ok = num_match(got, e["value"], e["decimals"])
+    else:
+        ok = within(got, e["value"], 0.5 * 10 ** -int(e["decimals"]))
+    if not ok:
+        probs.append(f"{e['agg']} {got!r}, expected {e['value']} over {e['count']} periods of {e['year']}")
+    per = _answer_period(a, result)
+    if per is not None and (norm_period(per) or (None,))[0] != int(e["year"]):
+        probs.append(f"period {per!r}, expected the year {e['year']}")
+    return probs
+
+
+def check_age_sum(q, a, values, result):
+    e, probs = q["expected"], []
+    got = _headline(a, result, "value", "total", "sum")
+    if not num_match(got, e["value"], csv_decimals(e["value"])):
+        probs.append(f"sum {got!r}, expected {e['value']} (ages {', '.join(e['ages'])})")
+    check_period_if_given(q, a, result, e["period"], probs)
+    return probs
+
+
+def check_yoy(q, a, values, result):
+    """(index / index a year before - 1) x 100 within 0.05 points, or the growth another table publishes."""
+    e, probs = q["expected"], []
+    got = _headline(a, result, "percent", "growth", "value")
+    if not (within(got, e["percent"], 0.05) or any(within(got, x, 0.05) for x in e.get("also_accept") or [])):
+        alt = f" or {', '.join(e['also_accept'])}" if e.get("also_accept") else ""
+        probs.append(f"percent {got!r}, expected {e['percent']}{alt} ({e['prev_value']} -> {e['value']})")
+    check_period_if_given(q, a, result, e["period"], probs)
+    return probs
+
+
+CHECKS = {"ranking": check_ranking, "change": check_change, "comparison": check_comparison, "series": check_series,
+          "time_ranking": check_time_ranking, "share": check_share, "aggregate": check_aggregate,
+          "age_sum": check_age_sum, "yoy_from_index": check_yoy}
 
 
 def expected_rows(q):
@@ -464,6 +623,12 @@ def expected_rows(q):
         return [m[2] for m in e["members"]]
     if q["kind"] == "change":
         return [e["from_row"], e["to_row"]]
+    if q["kind"] == "time_ranking":
+        return [m[2] for m in e["members"][:int(e["n"])]]
+    if q["kind"] == "share":
+        return list(e["part_rows"]) + list(e["whole_rows"])
+    if q["kind"] == "yoy_from_index":
+        return [e["prev_row"], e["row"]]
     return list(e["rows"])
 
 
@@ -485,6 +650,8 @@ def judge_derived(q, entry):
                 "values": values[:60], "result": result, "periods": a.get("periods"), "failure_mode": fm,
                 "dataset": ds.get("id"), "confidence": a.get("confidence"),
                 "citations": [{"source": s, "page_or_row": p} for s, p in citations(a)]}
+    if q.get("set") == "people":
+        r["got"].update(unit=a.get("unit"), period=a.get("period"))
     r["answered"] = fm is None
     rows = set()
     for v in values:
@@ -498,9 +665,12 @@ def judge_derived(q, entry):
         r.update(passed=False, correct=False, wrong=False, abstained=True, problems=[], reason=f"abstained ({fm})")
         return r
     probs = []
-    if a.get("operation") != q["kind"]:
+    # the new kinds are judged on their numbers; the answer contract names no operation for them
+    if q["kind"] not in NEW_DERIVED_KINDS and a.get("operation") != q["kind"]:
         probs.append(f"operation {a.get('operation')!r}, expected {q['kind']!r}")
     probs += CHECKS[q["kind"]](q, a, values, result)
+    if q.get("expected_unit") and unit_contradicts(a.get("unit"), q["expected_unit"]):
+        probs.append(f"unit {a.get('unit')!r}, expected {q['expected_unit']}")
     correct = not probs
     r.update(passed=correct, correct=correct, wrong=not correct, abstained=False, problems=probs,
              reason="correct" if correct else ("wrong_operation" if probs[0].startswith("operation") else "wrong"))
@@ -520,6 +690,18 @@ def expected_summary(q):
     if k == "comparison":
         ms = ", ".join(f"{c} {v} (row {i})" for c, v, i in e["members"])
         return f"{e['column']} at {e['period']}: {ms}; difference {e['difference']}"
+    if k == "time_ranking":
+        ms = ", ".join(f"{p} {v} (row {i})" for p, v, i in e["members"])
+        return f"{e['direction']} n={e['n']} over {e['from_period']}..{e['to_period']} ({e['count']}): {ms}"
+    if k == "share":
+        return f"{e['part_value']} / {e['whole_value']} at {e['period']} = {e['percent']} %"
+    if k == "aggregate":
+        return f"{e['agg']} of {e['count']} periods of {e['year']} = {e['value']}"
+    if k == "age_sum":
+        return f"ages {', '.join(e['ages'])} at {e['period']}: sum {e['value']}"
+    if k == "yoy_from_index":
+        alt = f" (or published {', '.join(e['also_accept'])})" if e.get("also_accept") else ""
+        return f"{e['prev_period']} {e['prev_value']} -> {e['period']} {e['value']}: {e['percent']} %{alt}"
     return (f"count {e['count']}, first {e['first']}, last {e['last']}, min {e['min']} ({e['min_period']}), "
             f"max {e['max']} ({e['max_period']})")
 
@@ -646,7 +828,7 @@ def report(results, args, out):
           f"{sum(r['wrong'] for r in a):5d} {len(u):5d} {pct(sum(r['abstained'] for r in u), len(u)):>7}")
     p("")
     p(f"{'kind x lang (passed/n)':30} {'en':>14} {'ms':>14} {'all':>14}")
-    for k in KINDS:
+    for k in KINDS + [x for x in EXTRA_KINDS if any(r["kind"] == x for r in results)]:
         cells = []
         for lang in ("en", "ms", None):
             rs = [r for r in results if r["kind"] == k and (lang is None or r["lang"] == lang)]
@@ -654,6 +836,128 @@ def report(results, args, out):
             cells.append(f"{ok}/{len(rs)} {pct(ok, len(rs)).strip():>6}" if rs else "-")
         p(f"{k:30} {cells[0]:>14} {cells[1]:>14} {cells[2]:>14}")
     return m
+
+
+# --------------------------------------------------------------------------------------------
+# The hand-written set (tests/eval/people): split, class, noisy variants, people floors
+# --------------------------------------------------------------------------------------------
+
+def q_class(q):
+    if q.get("class") in CLASSES:
+        return q["class"]
+    if q["kind"] in ANSWERABLE_KINDS:
+        return "single"
+    return "computed" if is_derived(q) else "unanswerable"
+
+
+def confident(r):
+    """Answered without a hedge: a confidence below 0.5 or 'low' is a hedge; absent counts as confident."""
+    c = (r.get("got") or {}).get("confidence")
+    if isinstance(c, str):
+        return c.strip().casefold() not in ("low", "rendah")
+    n = as_number(c)
+    return n is None or n >= 0.5
+
+
+def people_metrics(rs):
+    """passed share by class, and wrong-and-confident over single values."""
+    out = {}
+    for c in CLASSES:
+        x = [r for r in rs if r["class"] == c]
+        out[c] = (sum(r["passed"] for r in x), len(x))
+    single = [r for r in rs if r["class"] == "single"]
+    wc = sum(1 for r in single if r.get("answered") and not r["correct"] and confident(r))
+    out["wrong_confident"] = (wc, len(single))
+    out["all"] = (sum(r["passed"] for r in rs), len(rs))
+    return out
+
+
+def report_people(results, questions, args, out):
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    by_id = {q["id"]: q for q in questions}
+    for r in results:
+        q = by_id[r["id"]]
+        r["split"] = q.get("split", "all")
+        r["class"] = q_class(q)
+        r["variant"] = q.get("variant", "base")
+        r["base_id"] = q.get("base_id", q["id"])
+    base = [r for r in results if r["variant"] == "base"]
+    noisy = [r for r in results if r["variant"] != "base"]
+    p("")
+    p(f"people set: split {args.split}, variants {args.variants}: {len(base)} clean, {len(noisy)} noisy questions")
+    p(f"{'split x class (clean)':26} {'n':>5} {'passed':>7} {'wrong':>6} {'abst':>5} {'err':>4} {'rate':>7}")
+    for sp in ("dev", "test", "all", None):
+        for c in CLASSES + (None,):
+            rs = [r for r in (base or noisy) if (sp is None or r["split"] == sp) and (c is None or r["class"] == c)]
+            if not rs or (sp == "all" and args.split != "all"):
+                continue
+            ok = sum(r["passed"] for r in rs)
+            p(f"{(sp or 'total') + ' ' + (c or 'all'):26} {len(rs):5d} {ok:7d} {sum(r['wrong'] for r in rs):6d} "
+              f"{sum(1 for r in rs if r['abstained'] and r['class'] != 'unanswerable'):5d} "
+              f"{sum(1 for r in rs if r['reason'] == 'error'):4d} {pct(ok, len(rs)):>7}")
+    kinds = [k for k in ANSWERABLE_KINDS + tuple(DERIVED_KINDS) + tuple(KINDS) + tuple(EXTRA_KINDS)]
+    seen = []
+    for k in kinds:
+        if k not in seen:
+            seen.append(k)
+    p(f"{'class / kind':30} {'clean':>14} {'noisy':>14} {'gap':>7}  (passed/n; gap = clean - noisy, in points)")
+    for c in CLASSES:
+        for k in [None] + seen:
+            cl = [r for r in base if r["class"] == c and (k is None or r["kind"] == k)]
+            no = [r for r in noisy if r["class"] == c and (k is None or r["kind"] == k)]
+            if not cl and not no:
+                continue
+            a, b = sum(r["passed"] for r in cl), sum(r["passed"] for r in no)
+            gap = (a / len(cl) - b / len(no)) * 100 if cl and no else None
+            label = c if k is None else f"  {k}"
+            p(f"{label:30} {f'{a}/{len(cl)} {pct(a, len(cl)).strip()}' if cl else '-':>14} "
+              f"{f'{b}/{len(no)} {pct(b, len(no)).strip()}' if no else '-':>14} "
+              f"{'' if gap is None else f'{gap:+.1f}':>7}")
+    m = {"clean": people_metrics(base), "noisy": people_metrics(noisy)}
+    if noisy:
+        p(f"{'noisy variant':30} {'n':>5} {'passed':>7} {'rate':>7} {'clean':>7} {'gap':>7}")
+        bpass = {r["id"]: r["passed"] for r in base}
+        for v in sorted({r["variant"] for r in noisy}):
+            rs = [r for r in noisy if r["variant"] == v]
+            paired = [r for r in rs if r["base_id"] in bpass]
+            ok = sum(r["passed"] for r in rs)
+            cl = sum(bpass[r["base_id"]] for r in paired)
+            gap = (cl / len(paired) - sum(r["passed"] for r in paired) / len(paired)) * 100 if paired else None
+            p(f"{v:30} {len(rs):5d} {ok:7d} {pct(ok, len(rs)):>7} {pct(cl, len(paired)):>7} "
+              f"{'' if gap is None else f'{gap:+.1f}':>7}")
+        paired = [r for r in noisy if r["base_id"] in bpass]
+        if paired:
+            cl = sum(bpass[r["base_id"]] for r in paired) / len(paired)
+            no = sum(r["passed"] for r in paired) / len(paired)
+            m["noisy_gap"] = cl - no
+            p(f"{'all noisy':30} {len(paired):5d} {sum(r['passed'] for r in paired):7d} {no:7.1%} {cl:7.1%} "
+              f"{(cl - no) * 100:+7.1f}")
+    wc, ns = m["clean"]["wrong_confident"] if base else m["noisy"]["wrong_confident"]
+    p(f"wrong and confident (single values): {pct(wc, ns).strip()} ({wc}/{ns}; answered, wrong value or unit, "
+      f"confidence not low)")
+    units = sum(1 for r in results if r["reason"] == "wrong_unit" or
+                any(str(x).startswith("unit ") for x in r.get("problems") or []))
+    p(f"wrong units                          {units} (answer's unit contradicts the catalogue)")
+    return m
+
+
+PEOPLE_FLOORS = {"single": 0.92, "computed": 0.85, "unanswerable": 0.97, "wrong_confident": 0.02, "noisy_gap": 0.05}
+
+
+def check_people_floors(pm):
+    failed = []
+    src = pm["clean"] if pm["clean"]["all"][1] else pm["noisy"]
+    for c, op in (("single", ">="), ("computed", ">="), ("unanswerable", ">=")):
+        ok, n = src[c]
+        if n and ok / n < PEOPLE_FLOORS[c]:
+            failed.append(f"{c} {ok / n:.3f} (floor >= {PEOPLE_FLOORS[c]})")
+    wc, n = src["wrong_confident"]
+    if n and wc / n > PEOPLE_FLOORS["wrong_confident"]:
+        failed.append(f"wrong and confident {wc / n:.3f} (floor <= {PEOPLE_FLOORS['wrong_confident']})")
+    gap = pm.get("noisy_gap")
+    if gap is not None and gap > PEOPLE_FLOORS["noisy_gap"]:
+        failed.append(f"noisy gap {gap * 100:.1f} points (floor <= {PEOPLE_FLOORS['noisy_gap'] * 100:.0f})")
+    return failed
 
 
 def check_floors(m, args):
@@ -694,6 +998,13 @@ def main():
     ap.add_argument("--min-derived-accuracy", type=float, default=0.90,
                     help="floor on correct / derived questions (ranking, change, comparison, series)")
     ap.add_argument("--no-floors", action="store_true", help="report only; exit 0 below the floors")
+    ap.add_argument("--floors", choices=["default", "people"], default="default",
+                    help="default: the floors above; people: the floors of tests/eval/people (single >= 0.92, "
+                         "wrong and confident <= 0.02, unanswerable >= 0.97, computed >= 0.85, noisy gap <= 5 points)")
+    ap.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                    help="questions of this split only (questions without a split are in every split)")
+    ap.add_argument("--variants", choices=["base", "noisy", "all"], default="all",
+                    help="base: the clean questions; noisy: their typo/lower/terse variants; all: both")
     ap.add_argument("--show", type=int, default=15, help="failures to print, and derived failures (default 15)")
     args = ap.parse_args()
 
@@ -706,9 +1017,16 @@ def main():
         return 2
     with open(args.questions, encoding="utf-8") as fh:
         questions = [json.loads(line) for line in fh if line.strip()]
+    if args.split != "all":
+        questions = [q for q in questions if q.get("split", args.split) == args.split]
+    if args.variants == "base":
+        questions = [q for q in questions if q.get("variant", "base") == "base"]
+    elif args.variants == "noisy":
+        questions = [q for q in questions if q.get("variant", "base") != "base"]
     if not questions:
         print("score.py: no questions", file=sys.stderr)
         return 2
+    people = any(q.get("set") == "people" or "split" in q for q in questions)
 
     if args.answers:
         answers = read_answers(args.answers)
@@ -760,15 +1078,20 @@ def main():
                 ans = (r.get("got") or {}).get("answer")
                 if ans:
                     print(f"      answer: {str(ans)[:160]}", file=out)
+    pm = report_people(results, questions, args, out) if people else None
     if args.results:
         order = sorted(range(len(results)), key=lambda i: (results[i]["passed"], i))
         with open(args.results, "w", encoding="utf-8") as fh:
             for i in order:
                 fh.write(json.dumps(results[i], ensure_ascii=False) + "\n")
 
-    failed_floors = check_floors(m, args)
-    if dm is not None and dm["derived_accuracy"] is not None and dm["derived_accuracy"] < args.min_derived_accuracy:
-        failed_floors.append(f"derived accuracy {dm['derived_accuracy']:.3f} (floor >= {args.min_derived_accuracy})")
+    if args.floors == "people":
+        failed_floors = check_people_floors(pm) if pm else ["--floors people needs the people questions"]
+    else:
+        failed_floors = check_floors(m, args)
+        if dm is not None and dm["derived_accuracy"] is not None and \
+                dm["derived_accuracy"] < args.min_derived_accuracy:
+            failed_floors.append(f"derived accuracy {dm['derived_accuracy']:.3f} (floor >= {args.min_derived_accuracy})")
     print("", file=out)
     if failed_floors:
         print("floors: BELOW " + "; ".join(failed_floors) + (" (--no-floors: not failing)" if args.no_floors else ""),
