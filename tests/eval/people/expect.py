@@ -124,6 +124,8 @@ ALIASES = {
         "unemployed", "unemployed_active", "unemployed_active_3mo", "unemployed_active_6mo",
         "unemployed_active_12mo", "unemployed_active_long", "unemployed_inactive")}),
 }
+ALIASES["labourforce_annual"] = ("lfs_year", {v: k for k, v in ALIASES["lfs_year"][1].items()})
+ALIASES["labourforce_monthly"] = ("lfs_month_duration", dict(ALIASES["lfs_month_duration"][1]))
 CPI_WIDE = {"overall": "overall", "food_beverage": "01", "alcohol_tobacco": "02", "clothing_footwear": "03",
             "housing_utilities": "04", "furnishings": "05", "health": "06", "transport": "07",
             "communication": "08", "recreation_culture": "09", "education": "10", "hospitality": "11",
@@ -701,7 +703,7 @@ which who how many much please tell me give show can could you i we us our my ki
 about there it its this that those these would like let see check any some number
 apakah apa berapakah berapa adakah bagaimanakah bagaimana boleh tolong saya nak mahu ingin tahu beri berikan
 bagi nyatakan senaraikan tunjukkan yang ialah adalah ke pada di dalam untuk dari daripada oleh dengan ini itu
-tu ni kah lah je ke? bg utk dlm kat pd
+tu ni kah lah je bg utk dlm kat pd manakah
 """.split())
 KEEP = {"and", "or", "vs", "dan", "atau", "over", "under", "above", "below", "between", "since", "atas", "bawah",
         "highest", "lowest", "most", "least", "top", "bottom", "tertinggi", "terendah", "paling", "antara",
@@ -726,7 +728,8 @@ def variant_typo(text, rng):
     cand = []
     for k, w in enumerate(words):
         core = w.strip(string.punctuation)
-        if len(core) >= 4 and core.isalpha() and core.lower() not in STOP and core.lower() not in KEEP:
+        if len(core) >= 4 and core.isalpha() and not core.isupper() and core.lower() not in STOP \
+                and core.lower() not in KEEP:
             cand.append(k)
     if not cand:
         cand = [k for k, w in enumerate(words) if w.strip(string.punctuation).isalpha()
