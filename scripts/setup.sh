@@ -46,6 +46,20 @@ apt_packages() {
   ok "installed"
 }
 
+# Headless Chromium and its driver from Debian, for the chat page's browser tests
+# (tests/browser/run.sh); nothing ever downloads a browser build.
+browser_packages() {
+  step "chromium and chromium-driver (browser tests)"
+  if dpkg-query -W -f='${Status}' chromium-driver 2>/dev/null | grep -q "install ok installed"; then
+    ok "already installed ($(chromium --version 2>/dev/null || echo chromium))"
+    return
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver fonts-dejavu-core >/dev/null
+  ok "installed"
+}
+
 # The Debian mirror this machine's apt already uses (the first "deb" URI of its sources).
 debian_mirror() {
   local uri
@@ -221,6 +235,7 @@ main() {
   case "${1:-all}" in
     all)
       apt_packages
+      browser_packages
       pgvector
       cargo_pgrx
       assets
