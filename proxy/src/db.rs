@@ -227,6 +227,46 @@ impl Databases {
         }
     }
 
+    async fn json_on(
+        db: &Db,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<serde_json::Value, DbError> {
+        let client = db
+            .pool
+            .get()
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let stmt = client.prepare_cached(sql).await.map_err(|e| classify(&e))?;
+        let row = client
+            .query_opt(&stmt, params)
+            .await
+            .map_err(|e| classify(&e))?;
+        let text: Option<String> = row.and_then(|r| r.get(0));
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A read-only query whose one row is one JSON document as text (null when the query gives
+    /// NULL or no row): on a replica if one is healthy, else the primary, as `answer`. `sql` is constant
+    /// text; every value is a parameter.
+    pub async fn json(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<serde_json::Value, DbError> {
+        let db = self.pick();
+        match Self::json_on(db, sql, params).await {
+            Err(DbError::Unavailable(e)) if db.role == "replica" => {
+                tracing::warn!(error = %e, "replica unavailable; using the primary");
+                db.mark_unhealthy();
+                Self::json_on(&self.primary, sql, params).await
+            }
+            other => other,
+        }
+    }
+
     /// What the database holds, for /metrics: each dosm_rag index's size in bytes, each source's
     /// rows, the rows embedded by another model version than the database's backends use, and
     /// the sources whose publisher's next update has passed without a new ingest.

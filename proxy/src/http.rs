@@ -196,7 +196,7 @@ impl KeyRing {
 
 /// What a request's rate limit is counted against.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-enum Bucket {
+pub(crate) enum Bucket {
     /// A valid API key (its index in the key ring).
     Key(usize),
     /// The client address of a request without a valid key (IPv6: its /64).
@@ -204,7 +204,7 @@ enum Bucket {
 }
 
 impl Bucket {
-    fn client(addr: IpAddr) -> Bucket {
+    pub(crate) fn client(addr: IpAddr) -> Bucket {
         Bucket::Client(match addr.to_canonical() {
             IpAddr::V6(v6) => {
                 let prefix = u128::from(v6) & !((1u128 << 64) - 1);
@@ -223,12 +223,12 @@ impl Bucket {
 }
 
 pub struct Inner {
-    config: Config,
-    keys: KeyRing,
+    pub(crate) config: Config,
+    pub(crate) keys: KeyRing,
     /// None when RATE_LIMIT_PER_SECOND is 0.
-    limiter: Option<DefaultKeyedRateLimiter<Bucket>>,
-    dbs: Databases,
-    metrics: Metrics,
+    pub(crate) limiter: Option<DefaultKeyedRateLimiter<Bucket>>,
+    pub(crate) dbs: Databases,
+    pub(crate) metrics: Metrics,
 }
 
 pub type State = Arc<Inner>;
@@ -263,7 +263,7 @@ pub fn spawn_housekeeping(state: &State) {
     });
 }
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (
         status,
         Json(json!({"error": {"code": code, "message": message.into()}})),
@@ -271,14 +271,14 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         .into_response()
 }
 
-fn with_retry_after(mut r: Response, seconds: u64) -> Response {
+pub(crate) fn with_retry_after(mut r: Response, seconds: u64) -> Response {
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     r
 }
 
 /// Count a request against its bucket: the 429 to answer when it is over the rate.
-fn rate_limit(state: &Inner, bucket: Bucket) -> Option<Response> {
+pub(crate) fn rate_limit(state: &Inner, bucket: Bucket) -> Option<Response> {
     let limiter = state.limiter.as_ref()?;
     match limiter.check_key(&bucket) {
         Ok(()) => None,
@@ -330,7 +330,7 @@ struct PredictRequest {
 /// Whitespace as Rust's `char::is_whitespace` (Unicode White_Space) has it. The OpenAPI pattern
 /// for `query` is built from this same list, so that the spec and the proxy agree on what a
 /// blank query is whichever regex dialect reads the spec (`\s` differs between them).
-const WHITESPACE: &[char] = &[
+pub(crate) const WHITESPACE: &[char] = &[
     '\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}',
     '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{2007}', '\u{2008}',
     '\u{2009}', '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
@@ -401,78 +401,131 @@ async fn predict(
             )
         }
     };
-    if req.query.trim_matches(WHITESPACE).is_empty() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "empty_query",
-            "query must not be empty",
-        );
-    }
-    let k = match req.k {
-        None => None,
-        Some(k) if (1..=100).contains(&k) => Some(k as i32),
-        Some(k) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_k",
-                format!("k must be between 1 and 100, got {k}"),
-            )
-        }
-    };
-    // PostgreSQL text cannot hold NUL; the tokenizer drops it anyway (like other control characters).
-    let query = req.query.replace('\0', "");
-    match state.dbs.answer(&query, k).await {
+    answer(&state, &req.query, req.k, started).await
+}
+
+/// A checked question answered as `/predict` answers it: the prediction with its latency and
+/// model version, or the error response. `/predict`, the chat page and MCP's `ask` share it, so
+/// that they cannot differ.
+pub async fn answer(state: &Inner, query: &str, k: Option<i64>, started: Instant) -> Response {
+    match prediction(state, query, k).await {
         Ok((prediction, version)) => Json(json!({
             "prediction": prediction,
             "latency_ms": (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
             "model_version": version,
         }))
         .into_response(),
-        Err(DbError::Unavailable(e)) => {
-            state
-                .metrics
-                .db_errors
-                .with_label_values(&["unavailable"])
-                .inc();
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Why a request gets no prediction: the HTTP status, a stable code and a message for people
+/// (never a server message or a connection string), and when to retry.
+#[derive(Debug)]
+pub struct Rejection {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub retry_after: Option<u64>,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Rejection {
+        Rejection {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    fn retry(mut self, seconds: u64) -> Rejection {
+        self.retry_after = Some(seconds);
+        self
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let r = error(self.status, self.code, self.message);
+        match self.retry_after {
+            Some(s) => with_retry_after(r, s),
+            None => r,
+        }
+    }
+}
+
+/// The prediction and model version for a question, or why there is none.
+pub async fn prediction(
+    state: &Inner,
+    query: &str,
+    k: Option<i64>,
+) -> Result<(serde_json::Value, String), Rejection> {
+    if query.trim_matches(WHITESPACE).is_empty() {
+        return Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            "empty_query",
+            "query must not be empty",
+        ));
+    }
+    let k = match k {
+        None => None,
+        Some(k) if (1..=100).contains(&k) => Some(k as i32),
+        Some(k) => {
+            return Err(Rejection::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_k",
+                format!("k must be between 1 and 100, got {k}"),
+            ))
+        }
+    };
+    // PostgreSQL text cannot hold NUL; the tokenizer drops it anyway (like other control characters).
+    let query = query.replace('\0', "");
+    state
+        .dbs
+        .answer(&query, k)
+        .await
+        .map_err(|e| db_error(state, e))
+}
+
+/// A database error as a rejection: 503 (unreachable, or no extension), 504 (statement
+/// timeout) or 500 with the SQLSTATE only (the server's message is logged, never sent).
+pub fn db_error(state: &Inner, e: DbError) -> Rejection {
+    let kind = match e {
+        DbError::Unavailable(_) => "unavailable",
+        DbError::Timeout => "timeout",
+        DbError::Query { .. } => "query",
+    };
+    state.metrics.db_errors.with_label_values(&[kind]).inc();
+    match e {
+        DbError::Unavailable(e) => {
             tracing::warn!(error = %e, "no database available");
-            with_retry_after(
-                error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
-                    "no database is reachable; retry shortly",
-                ),
-                5,
+            Rejection::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "no database is reachable; retry shortly",
             )
+            .retry(5)
         }
-        Err(DbError::Timeout) => {
-            state
-                .metrics
-                .db_errors
-                .with_label_values(&["timeout"])
-                .inc();
-            error(
-                StatusCode::GATEWAY_TIMEOUT,
-                "timeout",
-                format!(
-                    "the answer took longer than {} ms",
-                    state.config.request_timeout_ms
-                ),
-            )
-        }
-        Err(DbError::Query { code, message }) => {
-            state.metrics.db_errors.with_label_values(&["query"]).inc();
+        DbError::Timeout => Rejection::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            format!(
+                "the answer took longer than {} ms",
+                state.config.request_timeout_ms
+            ),
+        ),
+        DbError::Query { code, message } => {
             tracing::error!(%code, %message, "database error");
             if code == "42883" || code == "3F000" || code == "42P01" {
-                return with_retry_after(
-                    error(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "extension_missing",
-                        "the database has no dosm_rag extension",
-                    ),
-                    30,
-                );
+                return Rejection::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "extension_missing",
+                    "the database has no dosm_rag extension",
+                )
+                .retry(30);
             }
-            error(
+            Rejection::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 format!("database error {code}"),
@@ -569,7 +622,9 @@ async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Re
 }
 
 async fn openapi(axum::extract::State(state): axum::extract::State<State>) -> Response {
-    Json(openapi_spec(&state.config)).into_response()
+    let mut spec = openapi_spec(&state.config);
+    crate::ui::document(&state.config, &mut spec);
+    Json(spec).into_response()
 }
 
 async fn not_found() -> Response {
@@ -619,6 +674,8 @@ pub fn router(state: State) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+        .merge(crate::ui::routes(&state))
+        .merge(crate::mcp::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -5,15 +5,19 @@
 //! checks the request, picks a connection (a healthy replica round-robin, else the primary) and
 //! maps outcomes to HTTP statuses.
 
+mod catalog;
 mod db;
 mod http;
+mod mcp;
+mod types;
+mod ui;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug, Clone)]
 #[command(version, about)]
@@ -63,6 +67,35 @@ pub struct Config {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON")]
     pub log_json: bool,
+    /// Serve the public chat page at / and its keyless question route POST /ui/ask.
+    #[arg(long, env = "UI_ENABLED")]
+    pub ui_enabled: bool,
+    /// Questions a minute the chat page accepts from each client address (0 turns it off).
+    #[arg(long, env = "UI_RATE_PER_MIN", default_value_t = 20)]
+    pub ui_rate_per_min: u32,
+    /// Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For the chat page trusts.
+    #[arg(long, env = "UI_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub ui_trusted_proxies: Vec<String>,
+    /// The chat page's CSP frame-ancestors: who may embed it ('none', 'self', origins).
+    #[arg(long, env = "UI_FRAME_ANCESTORS", default_value = "'none'")]
+    pub ui_frame_ancestors: String,
+    /// Largest MCP message body (POST /mcp), in bytes. Larger than MAX_BODY_BYTES so that an
+    /// over-long question gets an MCP error that says so rather than a bare 413.
+    #[arg(long, env = "MCP_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub mcp_max_body_bytes: usize,
+    /// Host names (or host:port) /mcp accepts in the Host header, comma-separated, for
+    /// DNS-rebinding protection; empty accepts any (every request needs an API key anyway).
+    #[arg(long, env = "MCP_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub mcp_allowed_hosts: Vec<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Serve MCP over standard input and output (for desktop AI clients that start the server
+    /// themselves); needs DATABASE_URL only, no API key. Logs go to standard error.
+    McpStdio,
 }
 
 impl Config {
@@ -106,41 +139,66 @@ impl Config {
     }
 }
 
-fn main() -> Result<()> {
-    let config = Config::parse();
+fn init_logging(config: &Config, stdio: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    // Over stdio, standard output is the protocol: every log line goes to standard error.
+    let writer = move || -> Box<dyn std::io::Write> {
+        if stdio {
+            Box::new(std::io::stderr())
+        } else {
+            Box::new(std::io::stdout())
+        }
+    };
     if config.log_json {
         tracing_subscriber::fmt()
             .json()
             .with_env_filter(filter)
+            .with_writer(writer)
             .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .init();
+    }
+}
+
+fn main() -> Result<()> {
+    let config = Config::parse();
+    let stdio = matches!(config.command, Some(Command::McpStdio));
+    init_logging(&config, stdio);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if stdio {
+        return runtime.block_on(async move {
+            let dbs = db::Databases::connect(&config).await?;
+            dbs.warm_up().await;
+            mcp::serve_stdio(http::new_state(config, &[], None, dbs)).await
+        });
     }
     let keys = config.keys()?;
     let quota = config.rate_quota()?;
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(async move {
-            let dbs = db::Databases::connect(&config).await?;
-            dbs.warm_up().await;
-            let state = http::new_state(config.clone(), &keys, quota, dbs);
-            http::spawn_housekeeping(&state);
-            let listener = tokio::net::TcpListener::bind(config.bind).await?;
-            let addr = listener.local_addr()?;
-            // A line for humans and for tests that bind port 0.
-            println!("dosm-rag-proxy listening on http://{addr}");
-            tracing::info!(%addr, "listening");
-            // The peer address is the rate limit's key for requests without a valid API key.
-            let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
-            tracing::info!("stopped");
-            Ok(())
-        })
+    ui::check(&config)?;
+    runtime.block_on(async move {
+        let dbs = db::Databases::connect(&config).await?;
+        dbs.warm_up().await;
+        let state = http::new_state(config.clone(), &keys, quota, dbs);
+        http::spawn_housekeeping(&state);
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        // A line for humans and for tests that bind port 0.
+        println!("dosm-rag-proxy listening on http://{addr}");
+        tracing::info!(%addr, "listening");
+        // The peer address is the rate limit's key for requests without a valid API key.
+        let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
 }
 
 /// SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish.
