@@ -76,7 +76,10 @@ evaluation() {
   url="${url%/*}/dosm_rag_eval"
   # the whole tables only: the samples' other names for the same figures would compete
   psql "$url" -Xq -c "CREATE EXTENSION dosm_rag CASCADE"
-  DATABASE_URL=$url bash tests/eval/run.sh
+  DATABASE_URL=$url bash tests/eval/run.sh || return 1
+  # MCP's ask must give exactly /predict's prediction for every single-value question
+  [ -s target/eval/questions.jsonl ] || return 0
+  DATABASE_URL=$url bash tests/mcp/compare.sh target/eval/questions.jsonl
 }
 
 suite "Helm chart: lint, render, Kubernetes schemas, checkov" bash tests/chart/run.sh
@@ -99,6 +102,7 @@ suite "model upgrades: reembed with the int8 weights as the new model, killed an
   bash tests/client/reembed.sh
 suite "crash safety, pgbench concurrency, replica after churn" bash tests/client/durability.sh
 suite "proxy over HTTP" proxy_tests
+suite "MCP: Python SDK over HTTP and stdio, Inspector CLI, random frames" bash tests/mcp/run.sh
 suite "chat page in a real browser (Chromium)" bash tests/browser/run.sh
 suite "hot standby behind the proxy" bash tests/client/replica.sh
 suite "TLS and passwords" bash tests/client/tls.sh
