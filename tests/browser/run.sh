@@ -8,7 +8,7 @@
 # Creates the database dosm_rag_browser on that cluster with only a SYNTHETIC fixture
 # (tests/browser/fixtures: made-up figures in the shape of an annual labour force table, so that
 # single values, series and rankings exist whatever else is loaded), starts two release proxies
-# with UI_ENABLED=true (one with UI_RATE_PER_MIN=2 for the rate-limit case) and runs
+# with UI_ENABLED=true (one with UI_RATE_PER_MIN=2 for the rate-limit case) and one without, and runs
 # tests/browser/test_chat.py. Screenshots go to target/browser-artifacts/. Last line:
 # `browser: N passed, M failed`; exits non-zero on any failure.
 set -euo pipefail
@@ -63,10 +63,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_proxy() { # name, UI_RATE_PER_MIN; sets PROXY_URL
+start_proxy() { # name, UI_ENABLED, UI_RATE_PER_MIN; sets PROXY_URL
   local log="$work/$1.log"
+  # 127.0.0.1 is a trusted proxy: the tests' X-Forwarded-For picks the client, as an ingress's would
   env BIND=127.0.0.1:0 DATABASE_URL="$URL" API_KEYS="browser-$RANDOM$RANDOM" POOL_SIZE=2 \
-    UI_ENABLED=true UI_RATE_PER_MIN="$2" "$TARGET/release/dosm-rag-proxy" >"$log" 2>&1 &
+    UI_ENABLED="$2" UI_RATE_PER_MIN="$3" UI_TRUSTED_PROXIES=127.0.0.1 \
+    "$TARGET/release/dosm-rag-proxy" >"$log" 2>&1 &
   PIDS+=($!)
   PROXY_URL=
   for _ in $(seq 1 240); do
@@ -78,18 +80,23 @@ start_proxy() { # name, UI_RATE_PER_MIN; sets PROXY_URL
   cat "$log"
   fail "proxy $1 did not start"
 }
-start_proxy main 600
+start_proxy main true 600
 MAIN=$PROXY_URL
-start_proxy limited 2
+start_proxy limited true 2
 LIMITED=$PROXY_URL
+start_proxy off false 20
+OFF=$PROXY_URL
 echo "==> chat page at $MAIN/ (and $LIMITED/ with UI_RATE_PER_MIN=2); $(chromium --version 2>/dev/null)"
 
 mkdir -p "$ARTIFACTS"
 rc=0
-SE_OFFLINE=true "$VENV/bin/python" "$HERE/test_chat.py" --url "$MAIN/" --limited-url "$LIMITED/" \
+SE_OFFLINE=true "$VENV/bin/python" "$HERE/test_chat.py" --url "$MAIN/" --limited-url "$LIMITED/" --off-url "$OFF/" \
   --axe "$HERE/vendor/axe-core/axe.min.js" --artifacts "$ARTIFACTS" || rc=$?
 echo "    screenshots: $ARTIFACTS"
 if [ "$rc" -ne 0 ]; then
+  for pid in "${PIDS[@]}"; do
+    kill -0 "$pid" 2>/dev/null || echo "--- proxy $pid is no longer running"
+  done
   for f in "$work"/*.log; do
     echo "--- $(basename "$f") (last lines)"
     tail -n 20 "$f"

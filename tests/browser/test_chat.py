@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
+import urllib.request
 from urllib.parse import urlparse
 
 from selenium import webdriver
@@ -113,6 +115,17 @@ class Browser:
             self.d.quit()
         finally:
             shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def http(url, body=None, headers=None, method=None):
+    """(status, headers, body) of one request, errors included."""
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
 
 
 def check(cond, what):
@@ -378,10 +391,58 @@ class Suite:
         b.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         check(wide <= 390, f"the page is {wide} px wide on a 390 px phone")
 
+    def serving(self):
+        """Headers and statuses, over plain HTTP: what the browser cases take for granted."""
+        base = self.args.url.rstrip("/")
+        status, h, body = http(base + "/")
+        check(status == 200 and h["Content-Type"] == "text/html; charset=utf-8", f"/: {status} {h['Content-Type']}")
+        csp = h["Content-Security-Policy"]
+        check(csp.startswith("default-src 'self'; script-src 'self'; style-src 'self';"), f"CSP {csp!r}")
+        check(csp.endswith("frame-ancestors 'none'") and "unsafe" not in csp, f"CSP {csp!r}")
+        check(h["X-Content-Type-Options"] == "nosniff" and h["X-Frame-Options"] == "DENY", "nosniff / DENY")
+        check(h["Referrer-Policy"] and h["Cache-Control"] == "no-cache" and h["ETag"], "referrer, caching")
+        check(http(base + "/", headers={"If-None-Match": h["ETag"]})[0] == 304, "no 304 for the current ETag")
+        for asset, kind in (("app.js", "text/javascript"), ("app.css", "text/css"), ("favicon.svg", "image/svg+xml")):
+            check(f"ui/{asset}?v=".encode() in body, f"the page does not link a versioned {asset}")
+            status, ah, _ = http(f"{base}/ui/{asset}")
+            check(status == 200 and ah["Content-Type"].startswith(kind), f"{asset}: {status} {ah['Content-Type']}")
+            check(ah["Content-Security-Policy"] == csp and ah["X-Content-Type-Options"] == "nosniff", f"{asset} headers")
+            check("max-age=" in ah["Cache-Control"], f"{asset} Cache-Control {ah['Cache-Control']!r}")
+        ask = base + "/ui/ask"
+        json_h = {"Content-Type": "application/json"}
+        check(http(ask, '{"query": "x"}', {"Content-Type": "text/plain"})[0] == 415, "not JSON: 415")
+        check(http(ask, '{"query": "  "}', json_h)[0] == 400, "blank query: 400")
+        check(http(ask, '{"query": "x", "lang": "fr"}', json_h)[0] == 400, "lang fr: 400")
+        check(http(ask, '{"query": "x", "k": 3}', json_h)[0] == 400, "unknown field: 400")
+        check(http(ask, json.dumps({"query": "x" * 20000}), json_h)[0] == 413, "over MAX_BODY_BYTES: 413")
+        status, _, out = http(ask, json.dumps({"query": Q_SINGLE}), json_h)
+        check(status == 200 and "prediction" in json.loads(out), f"/ui/ask: {status}")
+        paths = json.loads(http(base + "/openapi.json")[2])["paths"]
+        check("/ui/ask" in paths and "/" in paths, "the page's routes are not in /openapi.json")
+        # off: / stays a 404, and the spec does not list the page
+        off = self.args.off_url.rstrip("/")
+        check(http(off + "/")[0] == 404 and http(off + "/ui/ask", "{}", json_h)[0] == 404, "the page is served when off")
+        check("/ui/ask" not in json.loads(http(off + "/openapi.json")[2])["paths"], "off, yet documented")
+
+    def forwarded_for(self):
+        """Behind a trusted proxy, each X-Forwarded-For client has its own allowance (here 2 a minute)."""
+        ask = self.args.limited_url.rstrip("/") + "/ui/ask"
+        body = json.dumps({"query": Q_SINGLE, "lang": "ms"})
+        hdr = lambda ip: {"Content-Type": "application/json", "X-Forwarded-For": f"203.0.113.99, {ip}"}  # noqa: E731
+        for _ in range(2):
+            check(http(ask, body, hdr("198.51.100.1"))[0] == 200, "under the limit")
+        status, h, out = http(ask, body, hdr("198.51.100.1"))
+        check(status == 429 and int(h["Retry-After"]) >= 1, f"third question: {status}")
+        err = json.loads(out)["error"]
+        check(err["code"] == "rate_limited" and err["message"].startswith("Terlalu banyak"), f"429 body {err}")
+        check(http(ask, body, hdr("198.51.100.2"))[0] == 200, "another client shares the first one's allowance")
+
     def run(self):
         os.makedirs(self.args.artifacts, exist_ok=True)
         self.en = Browser()
         try:
+            self.case("serving: headers, caching, input limits, OpenAPI; off is a 404", self.serving)
+            self.case("X-Forwarded-For from a trusted proxy: one allowance per client", self.forwarded_for)
             self.case("a single-value question shows its value, source and citation", self.single_value)
             self.case("keyboard only: skip link, question box, Ask; live answer", self.keyboard)
             self.case("a Malay browser gets Malay labels and a Malay answer; the toggle works", self.malay)
@@ -404,6 +465,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--url", required=True)
     p.add_argument("--limited-url", required=True)
+    p.add_argument("--off-url", required=True)
     p.add_argument("--axe", required=True)
     p.add_argument("--artifacts", required=True)
     sys.exit(Suite(p.parse_args()).run())
