@@ -228,6 +228,7 @@ class Suite:
             check("pada" in words or "bagi" in words, f"answer {answer.text!r} is not Malay")
             check(abs(num(b.text("value")) - want) < 1e-9, f"value {b.text('value')!r}, want {want}")
             check(b.text("source").startswith("Sumber:"), f"source line {b.text('source')!r}")
+            b.screenshot(os.path.join(self.args.artifacts, "phone-malay.png"), 390, 844)
             # the toggle switches the labels, and the choice is kept
             b.d.find_element(By.ID, "lang-en").click()
             check(b.d.find_element(By.CSS_SELECTOR, "label[for=q]").text == "Your question", "toggle to English")
