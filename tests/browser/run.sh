@@ -89,6 +89,7 @@ OFF=$PROXY_URL
 echo "==> chat page at $MAIN/ (and $LIMITED/ with UI_RATE_PER_MIN=2); $(chromium --version 2>/dev/null)"
 
 mkdir -p "$ARTIFACTS"
+rm -f "$ARTIFACTS"/failed-*.png
 rc=0
 SE_OFFLINE=true "$VENV/bin/python" "$HERE/test_chat.py" --url "$MAIN/" --limited-url "$LIMITED/" --off-url "$OFF/" \
   --axe "$HERE/vendor/axe-core/axe.min.js" --artifacts "$ARTIFACTS" || rc=$?

@@ -157,7 +157,8 @@ class Suite:
             traceback.print_exc(limit=3, file=sys.stdout)
             if self.en is not None:
                 try:
-                    self.en.d.save_screenshot(os.path.join(self.args.artifacts, f"failed-{name}.png"))
+                    slug = "".join(c if c.isalnum() else "-" for c in fn.__name__)
+                    self.en.d.save_screenshot(os.path.join(self.args.artifacts, f"failed-{slug}.png"))
                 except Exception:  # noqa: BLE001
                     pass
 
