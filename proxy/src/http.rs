@@ -409,12 +409,24 @@ async fn predict(
 /// that they cannot differ.
 pub async fn answer(state: &Inner, query: &str, k: Option<i64>, started: Instant) -> Response {
     match prediction(state, query, k).await {
-        Ok((prediction, version)) => Json(json!({
-            "prediction": prediction,
-            "latency_ms": (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
-            "model_version": version,
-        }))
-        .into_response(),
+        Ok((value, model_version)) => {
+            let latency_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
+            match serde_json::from_value::<crate::types::Prediction>(value.clone()) {
+                Ok(prediction) => Json(crate::types::PredictResponse {
+                    prediction,
+                    latency_ms,
+                    model_version,
+                })
+                .into_response(),
+                Err(e) => {
+                    // A newer extension's shape: passed through as it came, and logged.
+                    tracing::error!(error = %e, "rag_answer gave an unexpected shape");
+                    Json(json!({"prediction": value, "latency_ms": latency_ms,
+                                "model_version": model_version}))
+                    .into_response()
+                }
+            }
+        }
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -731,7 +743,7 @@ pub fn openapi_spec(config: &Config) -> serde_json::Value {
     } else {
         "off on this instance (RATE_LIMIT_PER_SECOND=0)".to_string()
     };
-    json!({
+    let mut spec = json!({
       "openapi": "3.0.3",
       "info": {"title": "dosm-rag-proxy", "version": env!("CARGO_PKG_VERSION"),
                "description": format!(
@@ -756,57 +768,6 @@ pub fn openapi_spec(config: &Config) -> serde_json::Value {
                         "description": "The question; at least one non-whitespace character. NUL characters are dropped."},
               "k": {"type": "integer", "minimum": 1, "maximum": 100,
                     "description": format!("Citations to return (default {})", config.top_k)}}},
-          "Citation": {"type": "object", "required": ["source", "snippet", "page_or_row"],
-            "properties": {"source": {"type": "string"}, "snippet": {"type": "string"},
-                           "page_or_row": {"type": "integer"}, "title": {"type": "string", "nullable": true},
-                           "source_url": {"type": "string", "nullable": true},
-                           "similarity": {"type": "number", "nullable": true,
-                                          "description": "Cosine similarity of the question to the row (fuzzy leg); null for a row found by exact lookup"},
-                           "id": {"type": "integer"}}},
-          "Dataset": {"type": "object", "required": ["id"],
-            "properties": {"id": {"type": "string"}, "title": {"type": "string", "nullable": true},
-                           "title_ms": {"type": "string", "nullable": true},
-                           "data_as_of": {"type": "string", "nullable": true},
-                           "next_update": {"type": "string", "nullable": true},
-                           "source_url": {"type": "string", "nullable": true},
-                           "licence": {"type": "string", "nullable": true},
-                           "catalogue": {"type": "string", "enum": ["publisher", "inferred from the data"]}}},
-          "Prediction": {"type": "object", "required": ["answer", "citations", "confidence", "failure_mode"],
-            "properties": {"answer": {"type": "string", "nullable": true},
-                           "citations": {"type": "array", "items": {"$ref": "#/components/schemas/Citation"}},
-                           "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                           "failure_mode": {"type": "string", "nullable": true,
-                                            "enum": ["empty_query", "no_documents", "low_confidence", "no_match",
-                                                     "period_not_available", "ambiguous", "value_not_available",
-                                                     "incomparable_units", null]},
-                           "value": {"type": "number", "description": "The published cell the answer quotes; for a computed answer its headline number (the top value of a ranking, a change's difference, the first minus the second of a comparison, a series' last value)"},
-                           "operation": {"type": "string", "enum": ["lookup", "ranking", "change", "comparison", "series"],
-                                         "description": "What the question asked to be done"},
-                           "values": {"type": "array", "description": "A computed answer's numbers, each from a cited row, in order (ranking: best first; comparison: the question's order; change and series: by period). A series answer's values are the series, e.g. to draw it",
-                                      "items": {"type": "object", "required": ["period", "value", "row"],
-                                                "properties": {"period": {"type": "string", "nullable": true},
-                                                               "value": {"type": "number", "nullable": true},
-                                                               "row": {"type": "integer", "description": "page_or_row of the cited row"},
-                                                               "member": {"type": "string", "description": "The ranked or compared value (ranking, comparison)"},
-                                                               "label": {"type": "string"}}}},
-                           "result": {"type": "object", "description": "What SQL computed: ranking {column, direction, n, period, ranked}; change {from, to, from_value, to_value, difference, percent, difference_unit}; comparison {column, period, difference, percent, difference_unit}; series {count, first, last, min, max, difference, percent, difference_unit}. percent is null for a rate (its difference is in percentage points)"},
-                           "periods": {"type": "array", "items": {"type": "string"}, "description": "The periods a computed answer uses"},
-                           "unit": {"type": "string", "nullable": true},
-                           "period": {"type": "string", "description": "The row's period as published (2025-07-01, 2025-Q3, 2026)"},
-                           "dataset": {"$ref": "#/components/schemas/Dataset"},
-                           "measure": {"type": "object", "properties": {"column": {"type": "string"},
-                                       "title": {"type": "string", "nullable": true}, "title_ms": {"type": "string", "nullable": true}}},
-                           "filters": {"type": "object", "additionalProperties": {"type": "string"},
-                                       "description": "Every dimension of the row: named in the question or its 'all' value"},
-                           "sql": {"type": "string", "description": "The query that fetched the row, runnable in psql"},
-                           "lang": {"type": "string", "enum": ["en", "ms"]},
-                           "notes": {"type": "array", "items": {"type": "string"}},
-                           "candidates": {"type": "array", "items": {"type": "object"},
-                                          "description": "What else the question could mean (ambiguous, low_confidence)"},
-                           "available_periods": {"type": "array", "items": {"type": "string"}}}},
-          "PredictResponse": {"type": "object", "required": ["prediction", "latency_ms", "model_version"],
-            "properties": {"prediction": {"$ref": "#/components/schemas/Prediction"},
-                           "latency_ms": {"type": "number", "minimum": 0}, "model_version": {"type": "string"}}},
           "Error": {"type": "object", "required": ["error"],
             "properties": {"error": {"type": "object", "required": ["code", "message"],
               "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
@@ -853,7 +814,22 @@ pub fn openapi_spec(config: &Config) -> serde_json::Value {
             "200": ok("OpenAPI", "application/json",
                       json!({"type": "object", "required": ["openapi", "info", "paths"]}))}}}
       }
-    })
+    });
+    if let Some(schemas) = spec["components"]["schemas"].as_object_mut() {
+        schemas.extend(answer_schemas());
+    }
+    spec
+}
+
+/// The answer types' OpenAPI 3.0 schemas (Prediction, Citation, Dataset, Measure,
+/// PredictResponse), derived from `types` as the server writes them: the same types whose JSON
+/// Schemas MCP's tools declare as their output.
+fn answer_schemas() -> serde_json::Map<String, serde_json::Value> {
+    let mut generator = schemars::generate::SchemaSettings::openapi3()
+        .with(|s| s.contract = schemars::generate::Contract::Serialize)
+        .into_generator();
+    generator.subschema_for::<crate::types::PredictResponse>();
+    generator.take_definitions(true)
 }
 
 #[cfg(test)]

@@ -21,7 +21,8 @@ pub struct Citation {
     pub page_or_row: i64,
     pub title: Option<String>,
     pub source_url: Option<String>,
-    /// Cosine similarity to the question, for rows found by the fuzzy search.
+    /// Cosine similarity of the question to the row (fuzzy leg); null for a row found by exact
+    /// lookup.
     pub similarity: Option<f64>,
     /// The stored row's id.
     pub id: i64,
@@ -35,11 +36,14 @@ pub struct Prediction {
     pub answer: Option<String>,
     pub citations: Vec<Citation>,
     /// 0 to 1; below the configured threshold the answer abstains.
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub confidence: f64,
-    /// Null when answered; else why not: no_match, low_confidence, ambiguous,
-    /// period_not_available, place_not_available, value_missing, …
+    /// Null when answered; else why not: empty_query, no_documents, low_confidence, no_match,
+    /// period_not_available, ambiguous, value_not_available, incomparable_units.
     pub failure_mode: Option<String>,
-    /// The figure, as published (single values).
+    /// The published cell the answer quotes; for a computed answer its headline number (the top
+    /// value of a ranking, a change's difference, the first minus the second of a comparison, a
+    /// series' last value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,7 +59,7 @@ pub struct Prediction {
     /// The dimension values the answer fixed ({"state": "Johor"}).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Map<String, Value>>,
-    /// The SQL that fetched the cited rows, runnable in psql.
+    /// The query that fetched the rows, runnable in psql.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
     /// "en" or "ms".
@@ -64,7 +68,9 @@ pub struct Prediction {
     /// lookup, ranking, change, comparison or series.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
-    /// A computed answer's numbers, each from a cited row: {period, value, row, member, label}.
+    /// A computed answer's numbers, each from a cited row, in order (ranking: best first;
+    /// comparison: the question's order; change and series: by period): {period, value, row,
+    /// member, label}. A series answer's values are the series, e.g. to draw it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<Map<String, Value>>,
     /// What SQL computed from them: ranking {column, direction, n, period, ranked}; change
@@ -112,6 +118,17 @@ pub struct Measure {
     pub title_ms: Option<String>,
     #[serde(flatten)]
     pub other: Map<String, Value>,
+}
+
+/// `POST /predict`'s answer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct PredictResponse {
+    pub prediction: Prediction,
+    /// Time in the proxy, in milliseconds.
+    #[schemars(range(min = 0.0))]
+    pub latency_ms: f64,
+    /// The model that embedded the question (all-MiniLM-L6-v2@<sha256 prefix>).
+    pub model_version: String,
 }
 
 /// A dataset as `search_datasets` lists it.

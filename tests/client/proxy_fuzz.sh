@@ -37,6 +37,7 @@ KEY=fuzz-key-$RANDOM$RANDOM
 # so a 429'd case tests only the 429 itself.
 env BIND=127.0.0.1:0 DATABASE_URL="${FUZZ_DATABASE_URL:-$(scripts/db.sh url)}" API_KEYS="$KEY" \
   POOL_SIZE=4 RATE_LIMIT_PER_SECOND="${FUZZ_RATE_LIMIT:-25}" RATE_LIMIT_BURST=25 \
+  UI_ENABLED=true UI_RATE_PER_MIN="${FUZZ_UI_RATE_PER_MIN:-600}" \
   "${CARGO_TARGET_DIR:-$ROOT/target}/release/dosm-rag-proxy" >"$work/proxy.log" 2>&1 &
 PROXY_PID=$!
 for _ in $(seq 1 240); do
