@@ -34,11 +34,12 @@ inspector="$inspector_dir/node_modules/.bin/mcp-inspector"
 
 work=$(mktemp -d /tmp/dosm_rag_mcp.XXXXXX)
 PROXY_PID=
-trap '[ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null; [ -z "${main_pid:-}" ] || kill "$main_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 base=$(scripts/db.sh url)
 url="${base%/*}/dosm_rag_mcp"
-psql "$base" -Xq -c "DROP DATABASE IF EXISTS dosm_rag_mcp" -c "CREATE DATABASE dosm_rag_mcp"
+psql "$base" -Xq -c "DROP DATABASE IF EXISTS dosm_rag_mcp" -c "DROP ROLE IF EXISTS dosm_rag_mcp_reader" \
+  -c "CREATE DATABASE dosm_rag_mcp"
 psql "$url" -Xq -c "CREATE EXTENSION dosm_rag CASCADE"
 cargo build -q --release -p dosm-rag-ingest -p dosm-rag-proxy
 python3 tests/mcp/fixture.py "$work"
@@ -56,6 +57,23 @@ rc=0
 step "MCP Python SDK ($MCP_PY): streamable HTTP and stdio"
 "$venv/bin/python" tests/mcp/test_mcp.py --url "$PROXY_URL" --key "$KEY" \
   --proxy-bin "$ROOT/target/release/dosm-rag-proxy" --database-url "$url" || rc=1
+
+step "the same, as a read-only role (SELECT only, read-only transactions)"
+psql "$url" -Xq -v ON_ERROR_STOP=1 <<'SQL'
+DROP ROLE IF EXISTS dosm_rag_mcp_reader;
+CREATE ROLE dosm_rag_mcp_reader LOGIN;
+ALTER ROLE dosm_rag_mcp_reader SET default_transaction_read_only = on;
+GRANT CONNECT ON DATABASE dosm_rag_mcp TO dosm_rag_mcp_reader;
+GRANT USAGE ON SCHEMA dosm_rag TO dosm_rag_mcp_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA dosm_rag TO dosm_rag_mcp_reader;
+SQL
+reader_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(p._replace(netloc="dosm_rag_mcp_reader@" + p.netloc.rsplit("@", 1)[-1]).geturl())' "$url")
+main_pid=$PROXY_PID main_url=$PROXY_URL
+start_proxy "$work/reader.log" DATABASE_URL="$reader_url" API_KEYS="$KEY" POOL_SIZE=2
+"$venv/bin/python" tests/mcp/test_mcp.py --url "$PROXY_URL" --key "$KEY" \
+  --proxy-bin "$ROOT/target/release/dosm-rag-proxy" --database-url "$reader_url" || rc=1
+kill "$PROXY_PID" 2>/dev/null || true
+PROXY_PID=$main_pid PROXY_URL=$main_url
 
 step "MCP Inspector CLI ($INSPECTOR)"
 insp() { "$inspector" --cli "$PROXY_URL/mcp" --transport http --header "X-API-Key: $KEY" "$@"; }
