@@ -712,18 +712,24 @@ pub fn router(state: State) -> Router {
 /// route can answer is listed (schemathesis checks that in tests/client/proxy_fuzz.sh); 405 with
 /// `Allow` for a method a route lacks and 404 for an unknown path are common to all routes and
 /// described here instead.
+/// An error response in the OpenAPI document: the Error body and the request id header.
+pub(crate) fn err_doc(description: &str) -> serde_json::Value {
+    json!({"description": description,
+           "headers": {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}},
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+/// An error response that also says when to retry (Retry-After).
+pub(crate) fn err_retry_doc(description: &str) -> serde_json::Value {
+    let mut doc = err_doc(description);
+    doc["headers"]["Retry-After"] = json!({"$ref": "#/components/headers/RetryAfter"});
+    doc
+}
+
 pub fn openapi_spec(config: &Config) -> serde_json::Value {
-    let error = json!({"$ref": "#/components/schemas/Error"});
     let request_id = json!({"$ref": "#/components/headers/RequestId"});
-    let retry_after = json!({"$ref": "#/components/headers/RetryAfter"});
-    let err = |d: &str| {
-        json!({"description": d, "headers": {"X-Request-Id": request_id},
-               "content": {"application/json": {"schema": error}}})
-    };
-    let err_retry = |d: &str| {
-        json!({"description": d, "headers": {"X-Request-Id": request_id, "Retry-After": retry_after},
-               "content": {"application/json": {"schema": error}}})
-    };
+    let err = err_doc;
+    let err_retry = err_retry_doc;
     let ok = |d: &str, media: &str, schema: serde_json::Value| {
         json!({"description": d, "headers": {"X-Request-Id": request_id},
                "content": {media: {"schema": schema}}})

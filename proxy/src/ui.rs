@@ -501,16 +501,8 @@ pub fn document(config: &Config, spec: &mut Value) {
         return;
     }
     let request_id = json!({"$ref": "#/components/headers/RequestId"});
-    let retry_after = json!({"$ref": "#/components/headers/RetryAfter"});
-    let error = json!({"$ref": "#/components/schemas/Error"});
-    let err = |d: &str| {
-        json!({"description": d, "headers": {"X-Request-Id": request_id},
-               "content": {"application/json": {"schema": error}}})
-    };
-    let err_retry = |d: &str| {
-        json!({"description": d, "headers": {"X-Request-Id": request_id, "Retry-After": retry_after},
-               "content": {"application/json": {"schema": error}}})
-    };
+    let err = crate::http::err_doc;
+    let err_retry = crate::http::err_retry_doc;
     let file = |summary: &str, media: &str| {
         json!({"get": {"summary": summary, "responses": {"200": {"description": summary,
             "headers": {"X-Request-Id": request_id},
