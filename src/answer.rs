@@ -5,7 +5,7 @@
 
 use dosm_rag_core::compose::{self, Answer, Citation, Executed};
 use dosm_rag_core::intent::Operation;
-use dosm_rag_core::{plan, question, rank, resolve};
+use dosm_rag_core::{plan, question, rank, resolve, spell};
 
 use crate::errors::OrRaise;
 use crate::{catalogue, execute, model, retrieval};
@@ -19,7 +19,8 @@ pub fn answer(query: &str, k: usize, threshold: f64) -> Answer {
     if snap.catalogue.datasets.is_empty() {
         return fuzzy(query, k, threshold);
     }
-    let q = question::parse(query);
+    // misspelt words read as the catalogue's words (said in the answer's notes)
+    let q = spell::correct(&question::parse(query), &snap.index.spelling);
     let res = resolve_with_vectors(query, &q, &snap);
     if res
         .candidates
@@ -171,7 +172,7 @@ fn computed(
 /// `values` are the points.
 pub fn series(query: &str, threshold: f64) -> Answer {
     let snap = catalogue::snapshot();
-    let mut q = question::parse(query);
+    let mut q = spell::correct(&question::parse(query), &snap.index.spelling);
     if matches!(q.ask.op, Operation::Lookup | Operation::Change) {
         q.ask.op = Operation::Series;
     }

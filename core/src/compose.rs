@@ -464,8 +464,29 @@ pub(crate) fn unit_for(d: &Dataset, m: &Column, row: &Row, lang: Lang) -> Option
 }
 
 /// The answer for a question from its resolution and the executed plans (best candidate first;
-/// the runners-up let two datasets disagreeing on the number show as an ambiguity).
+/// the runners-up let two datasets disagreeing on the number show as an ambiguity). The notes
+/// begin with the words the question was read with in place of what it typed.
 pub fn compose(
+    q: &Question,
+    cat: &Catalogue,
+    res: &Resolution,
+    executed: &[Executed<'_>],
+    threshold: f64,
+) -> Answer {
+    let mut a = answer(q, cat, res, executed, threshold);
+    let read: Vec<String> = q
+        .corrections
+        .iter()
+        .map(|(typed, read)| match q.lang {
+            Lang::En => format!("read '{typed}' as '{read}'"),
+            Lang::Ms => format!("'{typed}' dibaca sebagai '{read}'"),
+        })
+        .collect();
+    a.notes.splice(0..0, read);
+    a
+}
+
+fn answer(
     q: &Question,
     cat: &Catalogue,
     res: &Resolution,
@@ -969,6 +990,38 @@ mod tests {
         );
         assert_eq!(a.failure_mode.as_deref(), Some(AMBIGUOUS));
         assert!(a.confidence < 0.6);
+    }
+
+    #[test]
+    fn a_misspelt_word_is_read_as_the_catalogue_word_and_said() {
+        let cat = catalogue();
+        let ix = Index::build(&cat);
+        let rows = || {
+            vec![row(
+                json!({"date": "2020-01-01", "u_rate": "4.5"}),
+                "2020-01-01",
+            )]
+        };
+        let run = |text: &str| {
+            let q = crate::spell::correct(&parse(text), &ix.spelling);
+            let res = resolve(&q, &cat, &ix, &|_, _| None);
+            let ex = vec![Executed {
+                candidate: &res.candidates[0],
+                plan: plan(&cat, &res.candidates[0]),
+                rows: rows(),
+            }];
+            compose(&q, &cat, &res, &ex, 0.6)
+        };
+        let typed = run("What was the unemplyment rate in 2020?");
+        let right = run("What was the unemployment rate in 2020?");
+        assert_eq!(typed.failure_mode, None);
+        assert_eq!(typed.answer, right.answer);
+        assert_eq!(typed.confidence, right.confidence);
+        assert_eq!(typed.notes[0], "read 'unemplyment' as 'unemployment'");
+        assert!(!right.notes.iter().any(|n| n.starts_with("read ")));
+        let ms = run("Berapakah kadar penganguran pada 2020?");
+        assert_eq!(ms.failure_mode, None);
+        assert_eq!(ms.notes[0], "'penganguran' dibaca sebagai 'pengangguran'");
     }
 
     #[test]

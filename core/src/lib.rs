@@ -25,6 +25,7 @@ pub mod plan;
 pub mod question;
 pub mod rank;
 pub mod resolve;
+pub mod spell;
 pub mod stats;
 
 pub use error::{Error, Result};

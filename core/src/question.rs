@@ -42,6 +42,8 @@ pub struct Question {
     pub lang: Lang,
     /// What it asks to be done (a lookup, a ranking, a change …).
     pub ask: crate::intent::Ask,
+    /// Words read as other words (as typed, as read): spelling corrections ([`crate::spell`]).
+    pub corrections: Vec<(String, String)>,
 }
 
 /// Month names and abbreviations, English and Malay.
@@ -467,6 +469,21 @@ pub fn parse(text: &str) -> Question {
     }
     periods.sort();
     periods.dedup();
+    let ask = crate::intent::classify(&toks, &used, periods.len(), &|_| false);
+    let lang = lang_of(&toks);
+    Question {
+        text: text.to_string(),
+        tokens: toks,
+        period_tokens: used,
+        periods,
+        lang,
+        ask,
+        corrections: Vec::new(),
+    }
+}
+
+/// The language of a question's tokens: Malay when it has more Malay markers than English ones.
+pub fn lang_of(toks: &[String]) -> Lang {
     let malay = toks
         .iter()
         .filter(|t| MALAY_MARKERS.contains(&t.as_str()))
@@ -480,14 +497,10 @@ pub fn parse(text: &str) -> Question {
             )
         })
         .count();
-    let ask = crate::intent::classify(&toks, &used, periods.len(), &|_| false);
-    Question {
-        text: text.to_string(),
-        tokens: toks,
-        period_tokens: used,
-        periods,
-        lang: if malay > english { Lang::Ms } else { Lang::En },
-        ask,
+    if malay > english {
+        Lang::Ms
+    } else {
+        Lang::En
     }
 }
 

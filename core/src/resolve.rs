@@ -139,6 +139,8 @@ pub struct Index {
     /// Synonyms of several words ("meninggal dunia" = "kematian"): the words, stemmed, and the
     /// one word they mean.
     phrases: Vec<(Vec<String>, String)>,
+    /// Every word the above match, for reading misspelt question words ([`crate::spell`]).
+    pub spelling: crate::spell::Lexicon,
 }
 
 /// Label words for matching: stemmed, without stop words and single letters ("W.P.").
@@ -245,6 +247,30 @@ fn with_acronyms(
     }
     bag.extend(add);
     bag
+}
+
+/// Every word the resolver matches (titles, descriptions, labels, synonyms, translations,
+/// phrase synonyms), for reading misspelt question words ([`crate::spell`]).
+fn spelling(
+    vocab: &Vocabulary,
+    by_token: &HashMap<String, Vec<usize>>,
+    synonyms: &HashMap<String, Vec<String>>,
+    translations: &HashMap<String, BTreeSet<String>>,
+    phrases: &[(Vec<String>, String)],
+) -> crate::spell::Lexicon {
+    crate::spell::Lexicon::new(
+        vocab
+            .idf
+            .keys()
+            .chain(&vocab.value_words)
+            .chain(by_token.keys())
+            .chain(synonyms.keys())
+            .chain(synonyms.values().flatten())
+            .chain(translations.keys())
+            .chain(phrases.iter().flat_map(|(k, w)| k.iter().chain([w])))
+            .cloned()
+            .collect::<Vec<String>>(),
+    )
 }
 
 impl Index {
@@ -430,7 +456,7 @@ impl Index {
                 }
             }
         }
-        let synonyms = cat
+        let synonyms: HashMap<String, Vec<String>> = cat
             .synonyms
             .iter()
             .map(|(k, v)| {
@@ -457,7 +483,8 @@ impl Index {
                 let one = means.iter().map(|m| words(m)).find(|w| w.len() == 1)?;
                 (key.len() >= 2).then(|| (key, one[0].clone()))
             })
-            .collect();
+            .collect::<Vec<(Vec<String>, String)>>();
+        let spelling = spelling(&vocab, &by_token, &synonyms, &translations, &phrases);
         Index {
             vocab,
             labels,
@@ -472,6 +499,7 @@ impl Index {
             synonyms,
             translations,
             phrases,
+            spelling,
         }
     }
 }
