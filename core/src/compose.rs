@@ -447,20 +447,64 @@ fn measure_words(c: &Column) -> BTreeSet<String> {
     .collect()
 }
 
-/// The measure's unit in the answer's language, or the row's own unit column.
+/// The measure's unit in the answer's language, or the row's own unit column. A Malay answer
+/// has no English unit words: the catalogue's Malay unit, else the English one read in Malay
+/// ([`unit_in_malay`]).
 pub(crate) fn unit_for(d: &Dataset, m: &Column, row: &Row, lang: Lang) -> Option<String> {
-    match lang {
-        Lang::Ms => m.unit_ms.clone().or_else(|| m.unit.clone()),
-        Lang::En => m.unit.clone(),
+    if lang == Lang::Ms {
+        if let Some(u) = &m.unit_ms {
+            return Some(u.clone());
+        }
     }
-    .or_else(|| {
+    let unit = m.unit.clone().or_else(|| {
         // a unit column in the row itself
         d.columns
             .iter()
             .find(|x| x.role == Role::Attribute && x.name.starts_with("unit"))
             .and_then(|x| cell(row, &x.name))
             .map(str::to_string)
-    })
+    });
+    match lang {
+        Lang::En => unit,
+        Lang::Ms => unit.as_deref().and_then(unit_in_malay),
+    }
+}
+
+/// An English unit in a Malay sentence: its symbols ("%", "RM", "'000", "2010 = 100") and its
+/// scale words in Malay ("thousand persons" → "ribu", "RM million" → "RM juta", "percent" →
+/// "%"); other English words are left out. None when nothing is left.
+pub(crate) fn unit_in_malay(unit: &str) -> Option<String> {
+    let lower = unit.trim().to_lowercase();
+    if matches!(lower.as_str(), "percent" | "per cent" | "percentage") {
+        return Some("%".into());
+    }
+    // (word, whether it stands on its own: a scale, a currency, a percent sign)
+    let read: Vec<Option<(&str, bool)>> = unit
+        .split_whitespace()
+        .map(|w| {
+            let bare = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            match bare.as_str() {
+                "thousand" | "thousands" => Some(("ribu", true)),
+                "million" | "millions" => Some(("juta", true)),
+                "billion" | "billions" => Some(("bilion", true)),
+                "rm" | "km" | "km2" | "km²" => Some((w, true)),
+                _ if w == "%" || w == "'000" => Some((w, true)),
+                _ if !w.chars().any(char::is_alphabetic) => Some((w, false)),
+                _ => None,
+            }
+        })
+        .collect();
+    // with a word left out, numbers and signs ("2010 = 100)") lose their sense
+    let whole = read.iter().all(Option::is_some);
+    let kept: Vec<&str> = read
+        .into_iter()
+        .flatten()
+        .filter(|(_, alone)| whole || *alone)
+        .map(|(w, _)| w)
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(" "))
 }
 
 /// The answer for a question from its resolution and the executed plans (best candidate first;
@@ -1030,6 +1074,29 @@ mod tests {
         assert!(a.failure_mode.is_some());
         assert!(a.confidence < 0.6);
         assert_eq!(a.value, None);
+    }
+
+    #[test]
+    fn a_malay_sentence_has_no_english_unit_words() {
+        assert_eq!(unit_in_malay("thousand persons").as_deref(), Some("ribu"));
+        assert_eq!(unit_in_malay("RM million").as_deref(), Some("RM juta"));
+        assert_eq!(unit_in_malay("percent").as_deref(), Some("%"));
+        assert_eq!(unit_in_malay("%").as_deref(), Some("%"));
+        assert_eq!(unit_in_malay("births"), None);
+        assert_eq!(unit_in_malay("index"), None);
+        assert_eq!(unit_in_malay("(index, 2010 = 100)"), None);
+        assert_eq!(unit_in_malay("'000 persons").as_deref(), Some("'000"));
+        let a = answer_with(
+            "Berapakah penduduk Johor pada 2020?",
+            vec![row(
+                json!({"state": "Johor", "date": "2020-01-01", "sex": "both", "population": "4009.7"}),
+                "2020-01-01",
+            )],
+        );
+        let text = a.answer.unwrap();
+        assert!(text.contains("4,009.7 ribu"), "{text}");
+        assert!(!text.contains("thousand"), "{text}");
+        assert_eq!(a.unit.as_deref(), Some("ribu"));
     }
 
     #[test]

@@ -239,23 +239,27 @@ pub fn compose(
     }
     a.citations = rows.iter().map(|r| citation(d, r)).collect();
     let unit = unit_for(d, m, &rows[0], lang);
-    let named: Vec<String> = c
+    let mut named: Vec<String> = c
         .filters
         .iter()
         .filter(|f| f.how == How::Named)
         .map(|f| value_label(d, &f.column, &f.value, lang))
         .collect();
+    // a table of indicators ("indicator, area, value"): the named indicator is the subject
+    let mut base = title_words(m, lang);
+    if ["value", "nilai", "amount", "jumlah"].contains(&base.as_str()) && !named.is_empty() {
+        base = named.remove(0);
+    }
     // a long unit ("(index, 2010 = 100)") is said once, after the measure, not after each number
     let long = unit
         .as_deref()
         .is_some_and(|u| u.contains('(') || u.contains('='));
     let title = match (&unit, long) {
         (Some(u), true) => format!(
-            "{} [{}]",
-            title_words(m, lang),
+            "{base} [{}]",
             u.trim_start_matches('(').trim_end_matches(')')
         ),
-        _ => title_words(m, lang),
+        _ => base,
     };
     let ctx = Ctx {
         d,
@@ -472,6 +476,10 @@ fn ranking(ctx: &Ctx<'_>, rows: &[Row], a: &mut Answer) -> Worded {
         .find(|x| x.name == over)
         .map(|x| title_words(x, lang))
         .unwrap_or_else(|| over.to_string());
+    // a ranking over one member is no ranking: say that it is the only one in the data
+    if of == 1 {
+        return Ok(only_one(ctx, &noun, &when, &listed[0]));
+    }
     if tied > 1 && c.n.unwrap_or(1) == 1 {
         let names: Vec<String> = listed[..tied].iter().map(|(l, _)| l.clone()).collect();
         return Ok(match lang {
@@ -545,6 +553,24 @@ fn ranking(ctx: &Ctx<'_>, rows: &[Row], a: &mut Answer) -> Worded {
             ctx.source()
         ),
     })
+}
+
+/// A ranking's one member: "Only one state is in the data for Q3 2025: Sabah, … 5.7%".
+fn only_one(ctx: &Ctx<'_>, noun: &str, when: &str, (label, amount): &(String, String)) -> String {
+    match ctx.lang {
+        Lang::En => format!(
+            "Only one {noun} is in the data for {when}: {label}, {} {amount}{} ({}).",
+            ctx.title,
+            ctx.for_named(),
+            ctx.source()
+        ),
+        Lang::Ms => format!(
+            "Hanya satu {noun} dalam data bagi {when}: {label}, {} {amount}{} ({}).",
+            ctx.title,
+            ctx.for_named(),
+            ctx.source()
+        ),
+    }
 }
 
 /// "1. Selangor, 23; 2. Sabah, 18".
@@ -998,6 +1024,78 @@ mod tests {
             text.contains("followed by Johor (4,009.7 thousand) and Pulau Pinang"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_ranking_over_one_member_says_it_is_the_only_one() {
+        let one = || {
+            vec![row(
+                1,
+                "2020-01-01",
+                Some("Johor"),
+                "4009.7",
+                json!({"rank": 1, "of": 1}),
+            )]
+        };
+        let (a, _) = answer("Which state had the highest population in 2020?", one());
+        assert_eq!(a.failure_mode, None);
+        assert_eq!(a.value, Some(4009.7));
+        let text = a.answer.unwrap();
+        assert_eq!(
+            text,
+            "Only one state is in the data for 2020: Johor, population 4,009.7 thousand (Population Table: States)."
+        );
+        let (a, _) = answer(
+            "Negeri manakah yang mempunyai penduduk paling tinggi pada 2020?",
+            one(),
+        );
+        let text = a.answer.unwrap();
+        assert!(text.starts_with("Hanya satu "), "{text}");
+        assert!(text.contains(" dalam data bagi 2020: Johor, "), "{text}");
+        assert!(
+            !text.contains("tertinggi") && !text.contains("daripada 1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_table_of_indicators_ranks_the_named_indicator() {
+        // a measure titled "Value": the named value of the other dimension is what is ranked
+        let q = "Which state had the highest population in 2020?";
+        let (mut cat, q, mut res) = resolved(q);
+        let c = &mut res.candidates[0];
+        cat.datasets[c.dataset].columns[c.measure].title_en = Some("Value".into());
+        let sex = c.filters.iter_mut().find(|f| f.column == "sex").unwrap();
+        sex.how = How::Named;
+        let c = &res.candidates[0];
+        let rows = vec![
+            row(
+                1,
+                "2020-01-01",
+                Some("Selangor"),
+                "6994.4",
+                json!({"rank": 1, "of": 2}),
+            ),
+            row(
+                2,
+                "2020-01-01",
+                Some("Johor"),
+                "4009.7",
+                json!({"rank": 2, "of": 2}),
+            ),
+        ];
+        let ex = [Executed {
+            candidate: c,
+            plan: plan(&cat, c),
+            rows,
+        }];
+        let a = crate::compose::compose(&q, &cat, &res, &ex, 0.6);
+        let text = a.answer.unwrap();
+        assert!(
+            text.starts_with("Selangor had the highest Both sexes in 2020, "),
+            "{text}"
+        );
+        assert!(!text.contains("value"), "{text}");
     }
 
     #[test]
