@@ -362,46 +362,56 @@ async fn predict(
             "missing or invalid X-API-Key",
         );
     }
+    let req: PredictRequest = match json_request(&state, &headers, body) {
+        Ok(r) => r,
+        Err(refused) => return *refused,
+    };
+    answer(&state, &req.query, req.k, started).await
+}
+
+/// A JSON request body as `/predict` and the chat page check theirs: 415 when it is not JSON,
+/// 413 over `MAX_BODY_BYTES`, 400 when it does not parse as `T`.
+pub(crate) fn json_request<T: serde::de::DeserializeOwned>(
+    state: &Inner,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Box<Response>> {
     let json_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !json_type {
-        return error(
+        return Err(Box::new(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Content-Type must be application/json",
-        );
+        )));
     }
     let body = match body {
         Ok(b) => b,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return error(
+            return Err(Box::new(error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 format!("request body over {} bytes", state.config.max_body_bytes),
-            )
+            )))
         }
         Err(rejection) => {
-            return error(
+            return Err(Box::new(error(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 rejection.body_text(),
-            )
+            )))
         }
     };
-    let req: PredictRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                format!("malformed request: {e}"),
-            )
-        }
-    };
-    answer(&state, &req.query, req.k, started).await
+    serde_json::from_slice(&body).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("malformed request: {e}"),
+        ))
+    })
 }
 
 /// A checked question answered as `/predict` answers it: the prediction with its latency and
